@@ -1,0 +1,318 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
+
+	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/schema"
+)
+
+// virtualRoot is where the snapshot is mounted for the CUE loader. It never
+// exists on disk; every file comes from the overlay.
+const virtualRoot = "/entrasync-repo"
+
+// Files is a snapshot of a configuration repository: CUE files by
+// slash-separated path relative to the repository root, and the directory
+// (also relative, "." for the root) that holds the configuration package.
+type Files struct {
+	Files map[string][]byte
+	Dir   string
+}
+
+// Config is a loaded, schema-valid configuration.
+type Config struct {
+	Desired *model.Desired
+	// user is the package as the user wrote it, before unification with the
+	// schema; its positions are all in user files.
+	user cue.Value
+}
+
+// Locate returns the source range of the value at a CUE path such as
+// groups."sg-finance".owners[0], or nil when the path is not in user files.
+func (c *Config) Locate(p string) *diag.Range {
+	if c == nil || !c.user.Exists() {
+		return nil
+	}
+	return locate(c.user, p)
+}
+
+func locate(v cue.Value, p string) *diag.Range {
+	cp := cue.ParsePath(p)
+	if cp.Err() != nil {
+		return nil
+	}
+	sels := cp.Selectors()
+	// Walk up until something exists: a missing field is reported at its
+	// parent struct, which is where the user has to add it.
+	for n := len(sels); n >= 0; n-- {
+		x := v.LookupPath(cue.MakePath(sels[:n]...))
+		if !x.Exists() {
+			continue
+		}
+		if r := rangeOf(x); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// rangeOf returns the range of the value's source node, preferring the
+// enclosing field so that the range covers "label: value".
+func rangeOf(v cue.Value) *diag.Range {
+	if src := v.Source(); src != nil && src.Pos().IsValid() {
+		if r := makeRange(src.Pos(), src.End()); r != nil {
+			return r
+		}
+	}
+	return makeRange(v.Pos(), token.NoPos)
+}
+
+func makeRange(start, end token.Pos) *diag.Range {
+	if !start.IsValid() {
+		return nil
+	}
+	name, ok := userFile(start.Filename())
+	if !ok {
+		return nil
+	}
+	r := &diag.Range{Filename: name, Start: toPos(start), End: toPos(start)}
+	if end.IsValid() && end.Filename() == start.Filename() {
+		r.End = toPos(end)
+	}
+	return r
+}
+
+func toPos(p token.Pos) diag.Pos {
+	return diag.Pos{Line: p.Line(), Column: p.Column(), Byte: p.Offset()}
+}
+
+// userFile maps a loader filename to a repository-relative one, and says
+// whether it is a user file (not the schema, not a vendored schema copy).
+func userFile(filename string) (string, bool) {
+	rel, ok := strings.CutPrefix(filename, virtualRoot+"/")
+	if !ok || strings.HasPrefix(rel, "cue.mod/") || strings.Contains(rel, "/cue.mod/") {
+		return filename, false
+	}
+	return rel, true
+}
+
+// Load unifies the configuration package in files.Dir with the schema and
+// decodes it. Diagnostics are sorted; on any error the returned Config is nil.
+func Load(files Files) (*Config, diag.Diagnostics) {
+	var ds diag.Diagnostics
+	dir := path.Clean(files.Dir)
+	if dir == ".." || strings.HasPrefix(dir, "../") || path.IsAbs(dir) {
+		ds.Errorf(nil, "", "configuration directory %q is outside the repository", files.Dir)
+		return nil, ds
+	}
+	if !hasPackageFiles(files.Files, dir) {
+		ds.Errorf(nil, "", "no .cue files in %s", displayDir(dir))
+		return nil, ds
+	}
+
+	ctx := cuecontext.New()
+	sv := ctx.CompileBytes(schema.Source, cue.Filename(schema.Filename))
+	if err := sv.Err(); err != nil {
+		// The schema is embedded and tested; this is a build defect.
+		panic(fmt.Sprintf("config: embedded schema does not compile: %v", err))
+	}
+	root := sv.LookupPath(cue.ParsePath(schema.Root))
+
+	modRoot := moduleRoot(files.Files, dir)
+	cfg := &load.Config{
+		Dir:        path.Join(virtualRoot, dir),
+		ModuleRoot: path.Join(virtualRoot, modRoot),
+		Overlay:    overlay(files.Files, modRoot),
+		// No environment: the loader must not reach a registry or read
+		// CUE_* settings from the machine it runs on.
+		Env: []string{},
+	}
+	insts := load.Instances([]string{"."}, cfg)
+	if len(insts) != 1 {
+		ds.Errorf(nil, "", "%s: expected one CUE package, found %d", displayDir(dir), len(insts))
+		return nil, ds
+	}
+	if err := insts[0].Err; err != nil {
+		ds = append(ds, fromCUE(err, cue.Value{})...)
+		ds.Sort()
+		return nil, ds
+	}
+	user := ctx.BuildInstance(insts[0])
+	unified := root.Unify(user)
+	if err := unified.Validate(cue.Concrete(true)); err != nil {
+		ds = append(ds, fromCUE(err, user)...)
+	} else if err := user.Err(); err != nil {
+		ds = append(ds, fromCUE(err, user)...)
+	}
+	if ds.HasErrors() {
+		ds.Sort()
+		return nil, ds
+	}
+
+	// MarshalJSON + encoding/json is about 3x faster than Value.Decode on
+	// large configurations (shared/reference/measurements.md).
+	data, err := unified.MarshalJSON()
+	if err != nil {
+		ds = append(ds, fromCUE(err, user)...)
+		ds.Sort()
+		return nil, ds
+	}
+	var d model.Desired
+	if err := json.Unmarshal(data, &d); err != nil {
+		ds.Errorf(nil, "", "decoding configuration: %v", err)
+		return nil, ds
+	}
+	applyDerivedDefaults(&d)
+	return &Config{Desired: &d, user: user}, ds
+}
+
+// applyDerivedDefaults sets the defaults that depend on an object's key,
+// which the schema documents but cannot express without making an invalid
+// key produce a confusing CUE error.
+func applyDerivedDefaults(d *model.Desired) {
+	for key, g := range d.Groups {
+		if g.MailNickname == "" {
+			g.MailNickname = key
+			d.Groups[key] = g
+		}
+	}
+}
+
+func hasPackageFiles(files map[string][]byte, dir string) bool {
+	for name := range files {
+		if path.Dir(name) == dir && strings.HasSuffix(name, ".cue") {
+			return true
+		}
+	}
+	return false
+}
+
+func displayDir(dir string) string {
+	if dir == "." {
+		return "the repository root"
+	}
+	return dir
+}
+
+// overlay mounts the snapshot under virtualRoot. It adds a module file when
+// the repository has none, and the embedded schema as a vendored package
+// when the repository does not vendor its own copy, so that
+// `import "github.com/entrasync/entrasync/schema"` always resolves.
+func overlay(files map[string][]byte, modRoot string) map[string]load.Source {
+	ov := make(map[string]load.Source, len(files)+2)
+	for name, data := range files {
+		ov[path.Join(virtualRoot, name)] = load.FromBytes(data)
+	}
+	if _, ok := files[path.Join(modRoot, "cue.mod/module.cue")]; !ok {
+		ov[path.Join(virtualRoot, modRoot, "cue.mod/module.cue")] = load.FromString(
+			"module: \"entrasync.local/config@v0\"\nlanguage: version: \"v0.12.0\"\n")
+	}
+	vendored := path.Join(modRoot, "cue.mod/pkg", schema.ImportPath)
+	hasVendored := false
+	for name := range files {
+		if strings.HasPrefix(name, vendored+"/") {
+			hasVendored = true
+			break
+		}
+	}
+	if !hasVendored {
+		ov[path.Join(virtualRoot, vendored, path.Base(schema.Filename))] = load.FromBytes(schema.Source)
+	}
+	return ov
+}
+
+// moduleRoot is the nearest ancestor of dir (or dir itself) holding
+// cue.mod/module.cue, or the repository root when there is none.
+func moduleRoot(files map[string][]byte, dir string) string {
+	for d := dir; ; d = path.Dir(d) {
+		if _, ok := files[path.Join(d, "cue.mod/module.cue")]; ok {
+			return d
+		}
+		if d == "." || d == "/" {
+			return "."
+		}
+	}
+}
+
+// fromCUE converts a CUE error into diagnostics. The subject is the first
+// position in a user file; schema positions become related ranges. When no
+// position is in a user file (a required field is missing), the subject is
+// the nearest enclosing value the user wrote.
+func fromCUE(err error, user cue.Value) diag.Diagnostics {
+	var ds diag.Diagnostics
+	seen := map[string]bool{}
+	for _, e := range cueerrors.Errors(cueerrors.Sanitize(cueerrors.Promote(err, ""))) {
+		p := cuePath(e.Path())
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		d := diag.Diagnostic{Severity: diag.Error, Summary: explain(msg), Path: p}
+		for _, pos := range cueerrors.Positions(e) {
+			r := makeRange(pos, token.NoPos)
+			if r == nil {
+				name := pos.Filename()
+				if strings.Contains(name, "/cue.mod/pkg/") || name == schema.Filename {
+					d.Related = append(d.Related, diag.Range{Filename: schema.Filename, Start: toPos(pos), End: toPos(pos)})
+				}
+				continue
+			}
+			if d.Subject == nil {
+				d.Subject = r
+			} else {
+				d.Related = append(d.Related, *r)
+			}
+		}
+		if d.Subject == nil && user.Exists() && p != "" {
+			d.Subject = locate(user, p)
+		}
+		key := d.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// cuePath renders an error path without the schema's #Config root, with
+// list indexes in brackets.
+func cuePath(elems []string) string {
+	if len(elems) > 0 && strings.HasPrefix(elems[0], "#") {
+		elems = elems[1:]
+	}
+	var b strings.Builder
+	for _, e := range elems {
+		if _, err := strconv.Atoi(e); err == nil {
+			b.WriteString("[" + e + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(e)
+	}
+	return b.String()
+}
+
+// explain rewrites the CUE messages users meet most into plainer words,
+// keeping CUE's text where it is already clear.
+func explain(msg string) string {
+	switch {
+	case msg == "field not allowed":
+		return "field not allowed by the entrasync schema (misspelled, or in the wrong place)"
+	case strings.HasPrefix(msg, "incomplete value"):
+		return "required field is missing or not concrete: " + msg
+	}
+	return msg
+}

@@ -1,0 +1,225 @@
+package gitsrc
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Snapshot is the set of CUE files of a repository at one revision.
+type Snapshot struct {
+	// Files maps slash-separated repository-relative paths to contents.
+	Files map[string][]byte
+	// Dir is the configuration directory relative to the repository root.
+	Dir string
+	// Commit is the full commit hash, or "" for the working tree.
+	Commit string
+}
+
+// maxFileSize bounds a single CUE file; anything larger is almost certainly
+// not hand-written configuration and would only exhaust memory.
+const maxFileSize = 64 << 20
+
+// Repo is an opened Git repository.
+type Repo struct {
+	repo *git.Repository
+	// root is the working tree root on disk ("" for a bare repository).
+	root string
+}
+
+// Open opens the repository that contains path, searching parent
+// directories; a bare repository's own directory works too.
+func Open(p string) (*Repo, error) {
+	r, err := git.PlainOpenWithOptions(p, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("%s is not inside a Git repository (needed for --rev/--from/--to)", p)
+		}
+		return nil, fmt.Errorf("opening Git repository at %s: %w", p, err)
+	}
+	repo := &Repo{repo: r}
+	if wt, err := r.Worktree(); err == nil {
+		repo.root = wt.Filesystem.Root()
+	}
+	return repo, nil
+}
+
+// Root is the working tree root, or "" for a bare repository.
+func (r *Repo) Root() string { return r.root }
+
+// InTreeDir converts a directory on disk to its path inside the repository.
+// For a bare repository dir is already an in-tree path.
+func (r *Repo) InTreeDir(dir string) (string, error) {
+	if r.root == "" {
+		return cleanRel(dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	root, _ := filepath.EvalSymlinks(r.root)
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the repository at %s", dir, r.root)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+func cleanRel(dir string) (string, error) {
+	d := path.Clean(filepath.ToSlash(dir))
+	if path.IsAbs(d) || d == ".." || strings.HasPrefix(d, "../") {
+		return "", fmt.Errorf("%s: in a bare repository, give the directory as a path inside the tree", dir)
+	}
+	return d, nil
+}
+
+// Resolve turns a revision (branch, tag, HEAD~1, a full or abbreviated
+// hash) into a commit hash.
+func (r *Repo) Resolve(rev string) (string, error) {
+	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return "", r.missing(rev, err)
+	}
+	if _, err := r.repo.CommitObject(*h); err != nil {
+		return "", r.missing(rev, err)
+	}
+	return h.String(), nil
+}
+
+// HasCommit reports whether the commit is present (a shallow clone or a
+// rewritten history may lack it).
+func (r *Repo) HasCommit(hash string) bool {
+	_, err := r.repo.CommitObject(plumbing.NewHash(hash))
+	return err == nil
+}
+
+func (r *Repo) missing(rev string, err error) error {
+	msg := fmt.Sprintf("revision %q is not in this repository", rev)
+	if shallow, _ := r.repo.Storer.Shallow(); len(shallow) > 0 {
+		msg += " (this is a shallow clone: fetch more history, e.g. git fetch --unshallow, or actions/checkout with fetch-depth: 0)"
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}
+
+// Read collects the CUE files of the commit at rev.
+func (r *Repo) Read(rev, dir string) (*Snapshot, error) {
+	hash, err := r.Resolve(rev)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.repo.CommitObject(plumbing.NewHash(hash))
+	if err != nil {
+		return nil, r.missing(rev, err)
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading tree of %s: %w", hash[:12], err)
+	}
+	files := map[string][]byte{}
+	err = tree.Files().ForEach(func(f *object.File) error {
+		if !wanted(f.Name) {
+			return nil
+		}
+		if f.Size > maxFileSize {
+			return fmt.Errorf("%s is larger than %d MiB", f.Name, maxFileSize>>20)
+		}
+		s, err := f.Contents()
+		if err != nil {
+			return fmt.Errorf("reading %s at %s: %w", f.Name, hash[:12], err)
+		}
+		files[f.Name] = []byte(s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Files: files, Dir: dir, Commit: hash}, nil
+}
+
+// wanted keeps CUE files, including cue.mod/module.cue and vendored
+// packages, which the CUE loader needs to resolve imports.
+func wanted(name string) bool {
+	return strings.HasSuffix(name, ".cue")
+}
+
+// ReadWorkTree collects the CUE files below root from disk; dir is the
+// configuration directory relative to root. Hidden directories (.git) and
+// node_modules are skipped.
+func ReadWorkTree(root, dir string) (*Snapshot, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(name, ".") || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !wanted(name) || !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Size() > maxFileSize {
+			return fmt.Errorf("%s is larger than %d MiB", p, maxFileSize>>20)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Files: files, Dir: dir}, nil
+}
+
+// WorkTreeRoot picks the root a working-tree configuration is loaded from:
+// the nearest ancestor of dir with a cue.mod directory, else the Git working
+// tree root, else dir itself. It returns the root and dir relative to it.
+func WorkTreeRoot(dir string) (root, rel string, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", "", err
+	}
+	if st, err := os.Stat(abs); err != nil {
+		return "", "", fmt.Errorf("configuration directory: %w", err)
+	} else if !st.IsDir() {
+		return "", "", fmt.Errorf("configuration directory %s is not a directory", dir)
+	}
+	root = abs
+	for d := abs; ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, "cue.mod")); err == nil && st.IsDir() {
+			root = d
+			break
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	rel, _ = filepath.Rel(root, abs)
+	return root, filepath.ToSlash(rel), nil
+}

@@ -1,0 +1,129 @@
+package model
+
+// The cross-tenant types below use Graph's own property names
+// (crossTenantAccessPolicyConfigurationPartner and friends) so that a
+// configuration reads like the Graph documentation. A nil pointer means
+// "not declared": the partner inherits the tenant default for it.
+
+// PolicySettings are the settings shared by the default policy and partners.
+type PolicySettings struct {
+	InboundTrust                 *InboundTrust       `json:"inboundTrust,omitempty"`
+	AutomaticUserConsentSettings *ConsentSettings    `json:"automaticUserConsentSettings,omitempty"`
+	B2BCollaborationInbound      *B2BSetting         `json:"b2bCollaborationInbound,omitempty"`
+	B2BCollaborationOutbound     *B2BSetting         `json:"b2bCollaborationOutbound,omitempty"`
+	B2BDirectConnectInbound      *B2BSetting         `json:"b2bDirectConnectInbound,omitempty"`
+	B2BDirectConnectOutbound     *B2BSetting         `json:"b2bDirectConnectOutbound,omitempty"`
+	TenantRestrictions           *TenantRestrictions `json:"tenantRestrictions,omitempty"`
+}
+
+// InboundTrust says which claims from the partner's tenant are trusted.
+type InboundTrust struct {
+	IsMfaAccepted                       *bool `json:"isMfaAccepted,omitempty"`
+	IsCompliantDeviceAccepted           *bool `json:"isCompliantDeviceAccepted,omitempty"`
+	IsHybridAzureADJoinedDeviceAccepted *bool `json:"isHybridAzureADJoinedDeviceAccepted,omitempty"`
+}
+
+// ConsentSettings suppress consent prompts for cross-tenant sync.
+type ConsentSettings struct {
+	InboundAllowed  *bool `json:"inboundAllowed,omitempty"`
+	OutboundAllowed *bool `json:"outboundAllowed,omitempty"`
+}
+
+// B2BSetting is crossTenantAccessPolicyB2BSetting.
+type B2BSetting struct {
+	UsersAndGroups *TargetConfiguration `json:"usersAndGroups,omitempty"`
+	Applications   *TargetConfiguration `json:"applications,omitempty"`
+}
+
+// TargetConfiguration is crossTenantAccessPolicyTargetConfiguration.
+type TargetConfiguration struct {
+	AccessType string   `json:"accessType"`
+	Targets    []Target `json:"targets"`
+}
+
+// Target is one crossTenantAccessPolicyTarget.
+type Target struct {
+	Target     string `json:"target"`
+	TargetType string `json:"targetType"`
+}
+
+// TenantRestrictions is crossTenantAccessPolicyTenantRestrictions.
+type TenantRestrictions struct {
+	B2BSetting
+	Devices *DevicesFilter `json:"devices,omitempty"`
+}
+
+// DevicesFilter is the devicesFilter complex type.
+type DevicesFilter struct {
+	Mode string `json:"mode"`
+	Rule string `json:"rule"`
+}
+
+// Partner is a crossTenantAccessPolicyConfigurationPartner.
+type Partner struct {
+	PolicySettings
+	TenantID                string                   `json:"tenantId"`
+	IsServiceProvider       *bool                    `json:"isServiceProvider,omitempty"`
+	IdentitySynchronization *IdentitySynchronization `json:"identitySynchronization,omitempty"`
+}
+
+// IdentitySynchronization is crossTenantIdentitySyncPolicyPartner: whether
+// users may be synchronized into this tenant from the partner.
+type IdentitySynchronization struct {
+	DisplayName     string          `json:"displayName"`
+	UserSyncInbound UserSyncInbound `json:"userSyncInbound"`
+}
+
+// UserSyncInbound is crossTenantUserSyncInbound.
+type UserSyncInbound struct {
+	IsSyncAllowed bool `json:"isSyncAllowed"`
+}
+
+// SyncJob is a cross-tenant synchronization job on a configuration app.
+type SyncJob struct {
+	DisplayName       string                      `json:"displayName"`
+	TargetTenantID    string                      `json:"targetTenantId"`
+	TemplateID        string                      `json:"templateId"`
+	Schedule          SyncSchedule                `json:"schedule"`
+	Scope             SyncScope                   `json:"scope"`
+	ScopeFilter       []FilterGroup               `json:"scopeFilter"`
+	AttributeMappings map[string]AttributeMapping `json:"attributeMappings"`
+}
+
+// SyncSchedule is synchronizationSchedule without expiration.
+type SyncSchedule struct {
+	Interval string `json:"interval"`
+	State    string `json:"state"`
+}
+
+// SyncScope lists who is assigned to the configuration app.
+type SyncScope struct {
+	Groups []string `json:"groups"`
+	Users  []string `json:"users"`
+}
+
+// FilterGroup is a provisioning scoping filter group: all clauses must hold.
+type FilterGroup struct {
+	Name    string         `json:"name"`
+	Clauses []FilterClause `json:"clauses"`
+}
+
+// FilterClause is synchronization filterClause in a flatter shape.
+type FilterClause struct {
+	SourceOperandName string   `json:"sourceOperandName"`
+	OperatorName      string   `json:"operatorName"`
+	Values            []string `json:"values"`
+}
+
+// AttributeMapping overrides one target attribute of the template mapping.
+type AttributeMapping struct {
+	// Source is an attribute name ("mail"), an expression
+	// ("Join(\"@\", [mailNickname], \"fabrikam.com\")") or a constant, per Type.
+	Source           string `json:"source"`
+	Type             string `json:"type"`
+	FlowType         string `json:"flowType"`
+	MatchingPriority int    `json:"matchingPriority"`
+	DefaultValue     string `json:"defaultValue,omitempty"`
+	// Remove deletes the template's mapping for this target attribute.
+	Remove bool `json:"remove"`
+}

@@ -1,0 +1,423 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/dynrule"
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/odata"
+)
+
+// Locator maps a CUE path to where the user wrote it; nil when unknown.
+type Locator func(path string) *diag.Range
+
+// Desired checks d and returns its diagnostics, sorted.
+func Desired(d *model.Desired, locate Locator) diag.Diagnostics {
+	c := &checker{d: d, locate: locate}
+	c.groups()
+	c.cycles()
+	c.profileMappings()
+	c.crossTenant()
+	c.ds.Sort()
+	return c.ds
+}
+
+type checker struct {
+	d      *model.Desired
+	locate Locator
+	ds     diag.Diagnostics
+}
+
+func (c *checker) errorf(path, format string, args ...any) {
+	c.ds.Errorf(c.locate(path), path, format, args...)
+}
+
+func (c *checker) warnf(path, format string, args ...any) {
+	c.ds.Warnf(c.locate(path), path, format, args...)
+}
+
+var (
+	guidRe     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	upnRe      = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
+	nicknameRe = regexp.MustCompile("^[!#$%&'*+/0-9=?A-Z^_`a-z{|}~-]{1,64}$")
+	durationRe = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
+)
+
+// refKind says what a reference may name.
+type refKind int
+
+const (
+	refUser refKind = iota
+	refGroup
+	refDevice
+	refServicePrincipal
+)
+
+// checkGUIDRef reports a malformed "prefix:GUID" reference and says whether
+// s had the prefix at all.
+func (c *checker) checkGUIDRef(path, s, prefix string) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok {
+		return false
+	}
+	if !guidRe.MatchString(rest) {
+		c.errorf(path, "%q: %q is not a GUID (want %sxxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s, rest, prefix)
+	}
+	return true
+}
+
+func (c *checker) ref(path string, kind refKind, s string) {
+	if c.checkGUIDRef(path, s, "id:") {
+		return
+	}
+	switch kind {
+	case refUser:
+		if !upnRe.MatchString(s) {
+			c.errorf(path, "user reference %q is not a userPrincipalName, a mail address or id:GUID", s)
+		}
+	case refGroup:
+		if _, ok := c.d.Groups[s]; !ok {
+			c.errorf(path, "group reference %q is not a group declared here; use its key, or id:GUID for a group entrasync does not manage", s)
+		}
+	case refDevice:
+		if strings.TrimSpace(s) != s {
+			c.errorf(path, "device reference %q has leading or trailing spaces", s)
+		}
+	case refServicePrincipal:
+		c.checkGUIDRef(path, s, "appId:")
+	}
+}
+
+func (c *checker) refList(base []any, kind refKind, refs []string) {
+	seen := make(map[string]int, len(refs))
+	for i, r := range refs {
+		path := model.Path(append(base, i)...)
+		c.ref(path, kind, r)
+		key := strings.ToLower(r)
+		if first, dup := seen[key]; dup {
+			c.warnf(path, "%q is listed twice (first at index %d)", r, first)
+			continue
+		}
+		seen[key] = i
+	}
+}
+
+func (c *checker) groups() {
+	nicknames := map[string]string{}
+	adopted := map[string]string{}
+	for _, key := range model.SortedKeys(c.d.Groups) {
+		g := c.d.Groups[key]
+		gp := []any{"groups", key}
+		at := func(elems ...any) string { return model.Path(append(append([]any{}, gp...), elems...)...) }
+
+		if !nicknameRe.MatchString(g.MailNickname) {
+			// Only reachable through the key default: the schema checks an
+			// explicit mailNickname.
+			c.errorf(at(), "mailNickname defaults to the group key %q, which Graph does not accept (1-64 ASCII characters without spaces or @ ( ) \\ [ ] \" ; : . < > ,): set mailNickname", key)
+		}
+		lower := strings.ToLower(g.MailNickname)
+		if other, dup := nicknames[lower]; dup {
+			c.errorf(at("mailNickname"), "mailNickname %q is also used by groups.%s; Graph requires it to be unique", g.MailNickname, other)
+		} else {
+			nicknames[lower] = key
+		}
+		if strings.HasPrefix(g.Adopt, "id:") {
+			c.checkGUIDRef(at("adopt"), g.Adopt, "id:")
+			if other, dup := adopted[strings.ToLower(g.Adopt)]; dup {
+				c.errorf(at("adopt"), "%s is also adopted by groups.%s", g.Adopt, other)
+			} else {
+				adopted[strings.ToLower(g.Adopt)] = key
+			}
+		}
+		if g.Visibility == "HiddenMembership" && g.Kind != model.KindMicrosoft365 {
+			c.errorf(at("visibility"), `visibility "HiddenMembership" is only for kind "microsoft365" groups`)
+		}
+		c.refList(append(gp, "owners"), refUser, g.Owners)
+
+		if g.IsDynamic() {
+			c.dynamicRule(at("dynamicRule"), g.DynamicRule)
+			if g.IsAssignableToRole {
+				c.errorf(at("isAssignableToRole"), "a role-assignable group cannot have dynamic membership")
+			}
+			if m := g.Membership; m != nil && (len(m.Users)+len(m.Groups)+len(m.Devices)+len(m.ServicePrincipals)+len(m.From) > 0) {
+				c.errorf(at("membership"), "a dynamic group's members come from dynamicRule; remove membership or dynamicRule")
+			}
+		}
+		if m := g.Membership; m != nil {
+			mp := append(gp, "membership")
+			c.refList(append(mp, "users"), refUser, m.Users)
+			c.refList(append(mp, "groups"), refGroup, m.Groups)
+			c.refList(append(mp, "devices"), refDevice, m.Devices)
+			c.refList(append(mp, "servicePrincipals"), refServicePrincipal, m.ServicePrincipals)
+			for i, s := range m.From {
+				sp := model.Path(append(mp, "from", i)...)
+				switch {
+				case s.Group != "":
+					c.ref(sp+".group", refGroup, s.Group)
+					if s.Group == key {
+						c.errorf(sp+".group", "a group cannot mirror itself")
+					}
+				case s.Users != "":
+					c.filter(sp+".users", s.Users)
+				}
+			}
+			for i, r := range m.Groups {
+				if r == key {
+					c.errorf(model.Path(append(mp, "groups", i)...), "a group cannot be a member of itself")
+				}
+			}
+		}
+	}
+}
+
+// cycles finds nesting cycles among declared groups. Mirroring (from.group)
+// counts as an edge too: mirroring a group that contains you never settles.
+func (c *checker) cycles() {
+	edges := map[string][]string{}
+	for key, g := range c.d.Groups {
+		if g.Membership == nil {
+			continue
+		}
+		for _, r := range g.Membership.Groups {
+			if _, ok := c.d.Groups[r]; ok && r != key {
+				edges[key] = append(edges[key], r)
+			}
+		}
+		for _, s := range g.Membership.From {
+			if _, ok := c.d.Groups[s.Group]; ok && s.Group != key {
+				edges[key] = append(edges[key], s.Group)
+			}
+		}
+	}
+	const (
+		unvisited = iota
+		onStack
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	reported := map[string]bool{}
+	var visit func(string)
+	visit = func(k string) {
+		state[k] = onStack
+		stack = append(stack, k)
+		for _, next := range edges[k] {
+			switch state[next] {
+			case onStack:
+				i := len(stack) - 1
+				for stack[i] != next {
+					i--
+				}
+				cycle := append(append([]string{}, stack[i:]...), next)
+				// Report each cycle once, at its smallest key, so output
+				// does not depend on where the search started.
+				least := 0
+				for j, x := range cycle[:len(cycle)-1] {
+					if x < cycle[least] {
+						least = j
+					}
+				}
+				rot := append(append([]string{}, cycle[least:len(cycle)-1]...), cycle[:least]...)
+				rot = append(rot, rot[0])
+				id := strings.Join(rot, "\x00")
+				if !reported[id] {
+					reported[id] = true
+					c.errorf(model.Path("groups", rot[0], "membership"), "nesting cycle: %s", strings.Join(rot, " → "))
+				}
+			case unvisited:
+				visit(next)
+			case done:
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[k] = done
+	}
+	for _, k := range model.SortedKeys(edges) {
+		if state[k] == unvisited {
+			visit(k)
+		}
+	}
+}
+
+// stringOffset moves a range from the start of a string literal to a byte
+// offset inside it, so that a syntax error in a filter points at the
+// offending character. Strings with escapes before the offset keep the
+// literal's start, which is still the right line.
+func stringOffset(r *diag.Range, raw string, offset int) *diag.Range {
+	if r == nil || strings.ContainsAny(raw[:min(offset, len(raw))], "\\\"\n\t") {
+		return r
+	}
+	moved := *r
+	moved.Start.Column += 1 + offset
+	moved.Start.Byte += 1 + offset
+	moved.End = moved.Start
+	return &moved
+}
+
+func (c *checker) filter(path, f string) {
+	_, err := odata.Parse(f)
+	var pe *odata.Error
+	if errors.As(err, &pe) {
+		c.ds = append(c.ds, diag.Diagnostic{
+			Severity: diag.Error, Path: path,
+			Summary: fmt.Sprintf("OData filter: %s", pe.Msg),
+			Subject: stringOffset(c.locate(path), f, pe.Offset),
+		})
+	}
+}
+
+func (c *checker) dynamicRule(path, rule string) {
+	_, err := dynrule.Parse(rule)
+	var pe *dynrule.Error
+	if errors.As(err, &pe) {
+		c.ds = append(c.ds, diag.Diagnostic{
+			Severity: diag.Error, Path: path,
+			Summary: fmt.Sprintf("dynamic membership rule: %s", pe.Msg),
+			Subject: stringOffset(c.locate(path), rule, pe.Offset),
+		})
+	}
+}
+
+// coreProfileProperties are SharePoint profile properties that Entra
+// synchronizes itself; the bulk import API refuses to write them
+// (shared/reference/graph-api.md §9.4).
+var coreProfileProperties = map[string]bool{
+	"username": true, "accountname": true, "firstname": true, "lastname": true, "manager": true,
+	"preferredname": true, "workphone": true, "workemail": true, "office": true, "title": true,
+	"sps-jobtitle": true, "department": true, "sps-department": true, "publicsiteredirect": true,
+	"sps-muilanguages": true, "sps-userprincipalname": true, "aboutme": true,
+}
+
+func (c *checker) profileMappings() {
+	for _, key := range model.SortedKeys(c.d.ProfileMappings) {
+		m := c.d.ProfileMappings[key]
+		at := func(elems ...any) string {
+			return model.Path(append([]any{"profileMappings", key}, elems...)...)
+		}
+		if len(m.Properties) == 0 {
+			c.errorf(at("properties"), "map at least one SharePoint property to an Entra attribute")
+		}
+		for _, prop := range model.SortedKeys(m.Properties) {
+			if coreProfileProperties[strings.ToLower(prop)] {
+				c.errorf(at("properties", prop), "SharePoint property %q is synchronized from Entra or editable by users; the bulk import API only writes custom, non-editable properties", prop)
+			}
+			if prop == m.IDProperty {
+				c.errorf(at("properties", prop), "%q is the identifier field (idProperty); map the property under another name", prop)
+			}
+		}
+		if m.Users != "" {
+			c.filter(at("users"), m.Users)
+		}
+	}
+}
+
+var applicationKeywords = map[string]bool{"AllApplications": true, "AllMicrosoftApps": true, "Office365": true}
+
+func (c *checker) policy(base []any, p *model.PolicySettings) {
+	if p == nil {
+		return
+	}
+	settings := []struct {
+		name string
+		s    *model.B2BSetting
+	}{
+		{"b2bCollaborationInbound", p.B2BCollaborationInbound},
+		{"b2bCollaborationOutbound", p.B2BCollaborationOutbound},
+		{"b2bDirectConnectInbound", p.B2BDirectConnectInbound},
+		{"b2bDirectConnectOutbound", p.B2BDirectConnectOutbound},
+	}
+	if p.TenantRestrictions != nil {
+		settings = append(settings, struct {
+			name string
+			s    *model.B2BSetting
+		}{"tenantRestrictions", &p.TenantRestrictions.B2BSetting})
+	}
+	for _, st := range settings {
+		if st.s == nil {
+			continue
+		}
+		for _, tc := range []struct {
+			name string
+			t    *model.TargetConfiguration
+		}{{"usersAndGroups", st.s.UsersAndGroups}, {"applications", st.s.Applications}} {
+			if tc.t == nil {
+				continue
+			}
+			for i, t := range tc.t.Targets {
+				path := model.Path(append(append([]any{}, base...), st.name, tc.name, "targets", i, "target")...)
+				c.target(path, tc.name, t)
+			}
+		}
+	}
+}
+
+func (c *checker) target(path, section string, t model.Target) {
+	switch {
+	case section == "usersAndGroups" && t.TargetType == "application",
+		section == "applications" && t.TargetType != "application":
+		c.errorf(path, "targetType %q does not belong in %s", t.TargetType, section)
+	case t.Target == "AllUsers":
+		if t.TargetType != "user" {
+			c.errorf(path, `"AllUsers" needs targetType "user"`)
+		}
+	case applicationKeywords[t.Target]:
+		if t.TargetType != "application" {
+			c.errorf(path, "%q needs targetType \"application\"", t.Target)
+		}
+	case !guidRe.MatchString(t.Target):
+		c.errorf(path, "target %q is neither an object id (GUID) nor a keyword (AllUsers, AllApplications, AllMicrosoftApps, Office365)", t.Target)
+	}
+}
+
+func (c *checker) crossTenant() {
+	ct := c.d.CrossTenant
+	c.policy([]any{"crossTenant", "default"}, ct.Default)
+	byTenant := map[string]string{}
+	for _, key := range model.SortedKeys(ct.Partners) {
+		p := ct.Partners[key]
+		base := []any{"crossTenant", "partners", key}
+		tid := strings.ToLower(p.TenantID)
+		if other, dup := byTenant[tid]; dup {
+			c.errorf(model.Path(append(base, "tenantId")...), "tenant %s is also configured by crossTenant.partners.%s; Graph allows one partner configuration per tenant", p.TenantID, other)
+		} else {
+			byTenant[tid] = key
+		}
+		if strings.EqualFold(p.TenantID, c.d.Tenant.ID) {
+			c.errorf(model.Path(append(base, "tenantId")...), "a tenant cannot be its own partner")
+		}
+		c.policy(base, &p.PolicySettings)
+	}
+	for _, key := range model.SortedKeys(ct.SyncJobs) {
+		j := ct.SyncJobs[key]
+		at := func(elems ...any) string {
+			return model.Path(append([]any{"crossTenant", "syncJobs", key}, elems...)...)
+		}
+		if m := durationRe.FindStringSubmatch(j.Schedule.Interval); m == nil || strings.Join(m[1:], "") == "" {
+			c.errorf(at("schedule", "interval"), "interval %q is not an ISO 8601 duration such as PT40M", j.Schedule.Interval)
+		}
+		c.refList([]any{"crossTenant", "syncJobs", key, "scope", "groups"}, refGroup, j.Scope.Groups)
+		c.refList([]any{"crossTenant", "syncJobs", key, "scope", "users"}, refUser, j.Scope.Users)
+		if j.Schedule.State == "Active" && len(j.Scope.Groups)+len(j.Scope.Users) == 0 {
+			c.errorf(at("scope"), "an active sync job needs at least one assigned group or user in scope")
+		}
+		partnerKey, ok := byTenant[strings.ToLower(j.TargetTenantID)]
+		if !ok {
+			c.warnf(at("targetTenantId"), "no crossTenant.partners entry for tenant %s: cross-tenant sync needs automaticUserConsentSettings.outboundAllowed on it", j.TargetTenantID)
+			continue
+		}
+		cs := ct.Partners[partnerKey].AutomaticUserConsentSettings
+		if cs == nil || cs.OutboundAllowed == nil || !*cs.OutboundAllowed {
+			c.warnf(at("targetTenantId"), "crossTenant.partners.%s does not set automaticUserConsentSettings.outboundAllowed: true; users would be asked to consent in %s", partnerKey, j.TargetTenantID)
+		}
+		for _, target := range model.SortedKeys(j.AttributeMappings) {
+			am := j.AttributeMappings[target]
+			if am.Type == "Function" && !strings.Contains(am.Source, "(") {
+				c.errorf(at("attributeMappings", target, "source"), "a Function mapping needs an expression such as Join(\"@\", [mailNickname], \"fabrikam.com\")")
+			}
+		}
+	}
+}
