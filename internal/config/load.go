@@ -6,8 +6,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
@@ -68,9 +70,15 @@ func locate(v cue.Value, p string) *diag.Range {
 }
 
 // rangeOf returns the range of the value's source node, preferring the
-// enclosing field so that the range covers "label: value".
+// value over its label.
 func rangeOf(v cue.Value) *diag.Range {
-	if src := v.Source(); src != nil && src.Pos().IsValid() {
+	src := v.Source()
+	if f, ok := src.(*ast.Field); ok && f.Value != nil {
+		// Point at the value: that is what is wrong, and in-string offsets
+		// (filter syntax errors) are counted from it.
+		src = f.Value
+	}
+	if src != nil && src.Pos().IsValid() {
 		if r := makeRange(src.Pos(), src.End()); r != nil {
 			return r
 		}
@@ -250,39 +258,144 @@ func moduleRoot(files map[string][]byte, dir string) string {
 // position is in a user file (a required field is missing), the subject is
 // the nearest enclosing value the user wrote.
 func fromCUE(err error, user cue.Value) diag.Diagnostics {
-	var ds diag.Diagnostics
-	seen := map[string]bool{}
+	var items []cueItem
 	for _, e := range cueerrors.Errors(cueerrors.Sanitize(cueerrors.Promote(err, ""))) {
-		p := cuePath(e.Path())
 		format, args := e.Msg()
-		msg := fmt.Sprintf(format, args...)
-		d := diag.Diagnostic{Severity: diag.Error, Summary: explain(msg), Path: p}
+		it := cueItem{format: format, args: args, d: diag.Diagnostic{
+			Severity: diag.Error, Path: cuePath(e.Path()), Summary: fmt.Sprintf(format, args...),
+		}}
 		for _, pos := range cueerrors.Positions(e) {
 			r := makeRange(pos, token.NoPos)
 			if r == nil {
 				name := pos.Filename()
 				if strings.Contains(name, "/cue.mod/pkg/") || name == schema.Filename {
-					d.Related = append(d.Related, diag.Range{Filename: schema.Filename, Start: toPos(pos), End: toPos(pos)})
+					it.d.Related = append(it.d.Related, diag.Range{Filename: schema.Filename, Start: toPos(pos), End: toPos(pos)})
 				}
 				continue
 			}
-			if d.Subject == nil {
-				d.Subject = r
+			if it.d.Subject == nil {
+				it.d.Subject = r
 			} else {
-				d.Related = append(d.Related, *r)
+				it.d.Related = append(it.d.Related, *r)
 			}
 		}
-		if d.Subject == nil && user.Exists() && p != "" {
-			d.Subject = locate(user, p)
+		if strings.HasPrefix(format, "incomplete value") && user.Exists() && it.d.Path != "" {
+			if !user.LookupPath(cue.ParsePath(it.d.Path)).Exists() {
+				it.d.Summary = fmt.Sprintf("missing required field %s", lastLabel(it.d.Path))
+			}
 		}
-		key := d.String()
-		if seen[key] {
-			continue
+		if it.d.Subject == nil && user.Exists() && it.d.Path != "" {
+			it.d.Subject = locate(user, it.d.Path)
 		}
-		seen[key] = true
-		ds = append(ds, d)
+		items = append(items, it)
+	}
+	var ds diag.Diagnostics
+	seen := map[string]bool{}
+	for _, d := range mergeDisjunctions(items) {
+		d.Summary = explain(d.Summary)
+		if key := d.String(); !seen[key] {
+			seen[key] = true
+			ds = append(ds, d)
+		}
 	}
 	return ds
+}
+
+type cueItem struct {
+	format string
+	args   []any
+	d      diag.Diagnostic
+}
+
+// mergeDisjunctions replaces CUE's "N errors in empty disjunction" and the
+// per-alternative errors that follow it with one diagnostic per path:
+// `"distribution" is not allowed: want one of "security", "microsoft365"`,
+// or the alternatives' own messages (a regex bound) when they say more.
+func mergeDisjunctions(items []cueItem) []diag.Diagnostic {
+	disjunct := map[string]bool{}
+	for _, it := range items {
+		if strings.Contains(it.format, "errors in empty disjunction") {
+			disjunct[it.d.Path] = true
+		}
+	}
+	var out []diag.Diagnostic
+	done := map[string]bool{}
+	for _, it := range items {
+		p := it.d.Path
+		if !disjunct[p] {
+			out = append(out, it.d)
+			continue
+		}
+		if done[p] {
+			continue
+		}
+		done[p] = true
+		var conflicts [][2]string
+		var others []diag.Diagnostic
+		var subject *diag.Range
+		for _, x := range items {
+			if x.d.Path != p || strings.Contains(x.format, "errors in empty disjunction") {
+				continue
+			}
+			if subject == nil || x.d.Subject != nil && x.d.Subject.Start.Byte > subject.Start.Byte {
+				subject = x.d.Subject
+			}
+			if strings.HasPrefix(x.format, "conflicting values %s and %s") && len(x.args) >= 2 {
+				conflicts = append(conflicts, [2]string{fmt.Sprint(x.args[0]), fmt.Sprint(x.args[1])})
+				continue
+			}
+			others = append(others, x.d)
+		}
+		merged := it.d
+		merged.Subject = subject
+		switch {
+		case len(others) > 0:
+			// A failed constraint (regex, bound) explains more than the
+			// default it failed to match.
+			merged.Summary = others[0].Summary
+			merged.Related = others[0].Related
+		case len(conflicts) >= 2:
+			got, allowed := commonValue(conflicts)
+			merged.Summary = fmt.Sprintf("%s is not allowed: want one of %s", got, strings.Join(allowed, ", "))
+		case len(conflicts) == 1:
+			merged.Summary = fmt.Sprintf("conflicting values %s and %s", conflicts[0][0], conflicts[0][1])
+		default:
+			merged.Summary = "value matches none of the allowed forms"
+		}
+		out = append(out, merged)
+	}
+	return out
+}
+
+// commonValue finds the value present in every conflict (the user's) and
+// returns it with the other sides (the allowed values).
+func commonValue(conflicts [][2]string) (string, []string) {
+	for _, cand := range conflicts[0] {
+		var allowed []string
+		ok := true
+		for _, c := range conflicts {
+			switch cand {
+			case c[0]:
+				allowed = append(allowed, c[1])
+			case c[1]:
+				allowed = append(allowed, c[0])
+			default:
+				ok = false
+			}
+		}
+		if ok {
+			return cand, allowed
+		}
+	}
+	return conflicts[0][1], []string{conflicts[0][0]}
+}
+
+func lastLabel(p string) string {
+	sels := cue.ParsePath(p).Selectors()
+	if len(sels) == 0 {
+		return p
+	}
+	return sels[len(sels)-1].String()
 }
 
 // cuePath renders an error path without the schema's #Config root, with
@@ -312,7 +425,43 @@ func explain(msg string) string {
 	case msg == "field not allowed":
 		return "field not allowed by the entrasync schema (misspelled, or in the wrong place)"
 	case strings.HasPrefix(msg, "incomplete value"):
-		return "required field is missing or not concrete: " + msg
+		return "value is not concrete (a type or constraint where a value is needed): " + msg
+	case strings.HasPrefix(msg, "invalid value") && strings.Contains(msg, "(out of bound =~"):
+		for bound, want := range friendlyBounds() {
+			if strings.Contains(msg, "(out of bound "+bound+")") {
+				return strings.Replace(msg, "(out of bound "+bound+")", "(want "+want+")", 1)
+			}
+		}
 	}
 	return msg
 }
+
+// boundDescriptions describe the schema's named formats in words.
+var boundDescriptions = map[string]string{
+	"#GUID":                               "a GUID such as 3d0f5dec-5d3d-455c-8016-e2af1ae4d31a",
+	"#IDRef":                              "id:GUID",
+	"#Domain":                             "a domain name such as contoso.com",
+	"#MailNickname":                       "1-64 ASCII characters without spaces or @ ( ) \\ [ ] \" ; : . < > ,",
+	"#UserAttribute":                      "an Entra user property such as mobilePhone, or extension_<appId without dashes>_<name>",
+	"#Duration":                           "an ISO 8601 duration such as PT40M",
+	"#ProfileMapping.sharePoint.adminUrl": "https://<tenant>-admin.sharepoint.com",
+	"#ProfileMapping.sharePoint.site":     "a https://<tenant>.sharepoint.com/ URL",
+	"#ProfileMapping.idProperty":          "a field name of letters, digits and _",
+}
+
+var friendlyBounds = sync.OnceValue(func() map[string]string {
+	sv := cuecontext.New().CompileBytes(schema.Source, cue.Filename(schema.Filename))
+	out := map[string]string{}
+	for def, want := range boundDescriptions {
+		v := sv.LookupPath(cue.ParsePath(def))
+		// A default (*"IdName" | =~…) prints as a disjunction; the bound
+		// is its last alternative.
+		if op, alts := v.Expr(); op == cue.OrOp {
+			v = alts[len(alts)-1]
+		}
+		if b := fmt.Sprint(v); strings.HasPrefix(b, "=~") {
+			out[b] = want
+		}
+	}
+	return out
+})

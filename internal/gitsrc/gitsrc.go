@@ -38,7 +38,12 @@ type Repo struct {
 // Open opens the repository that contains path, searching parent
 // directories; a bare repository's own directory works too.
 func Open(p string) (*Repo, error) {
-	r, err := git.PlainOpenWithOptions(p, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	// The exact path first: DetectDotGit looks for a .git entry and so
+	// never recognises a bare repository's own directory.
+	r, err := git.PlainOpenWithOptions(p, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		r, err = git.PlainOpenWithOptions(p, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	}
 	if err != nil {
 		if errors.Is(err, git.ErrRepositoryNotExists) {
 			return nil, fmt.Errorf("%s is not inside a Git repository (needed for --rev/--from/--to)", p)
@@ -194,8 +199,10 @@ func ReadWorkTree(root, dir string) (*Snapshot, error) {
 }
 
 // WorkTreeRoot picks the root a working-tree configuration is loaded from:
-// the nearest ancestor of dir with a cue.mod directory, else the Git working
-// tree root, else dir itself. It returns the root and dir relative to it.
+// the Git working tree root when dir is in one (so file names in
+// diagnostics are repository-relative, as GitHub annotations need), else
+// the nearest ancestor with a cue.mod directory, else dir itself. It
+// returns the root and dir relative to it.
 func WorkTreeRoot(dir string) (root, rel string, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -206,20 +213,24 @@ func WorkTreeRoot(dir string) (root, rel string, err error) {
 	} else if !st.IsDir() {
 		return "", "", fmt.Errorf("configuration directory %s is not a directory", dir)
 	}
-	root = abs
-	for d := abs; ; d = filepath.Dir(d) {
-		if st, err := os.Stat(filepath.Join(d, "cue.mod")); err == nil && st.IsDir() {
-			root = d
-			break
-		}
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			root = d
-			break
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
+	root = ancestorWith(abs, ".git")
+	if root == "" {
+		root = ancestorWith(abs, "cue.mod")
+	}
+	if root == "" {
+		root = abs
 	}
 	rel, _ = filepath.Rel(root, abs)
 	return root, filepath.ToSlash(rel), nil
+}
+
+func ancestorWith(dir, name string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
 }

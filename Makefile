@@ -1,0 +1,56 @@
+# entrasync — the two commands a newcomer needs are `make demo` and `make test`.
+GO       ?= go
+BIN      := bin/entrasync
+VERSION  ?= $(shell git describe --tags --dirty --always 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/entrasync/entrasync/internal/cli.Version=$(VERSION)
+FUZZTIME ?= 30s
+
+.PHONY: all build test test-short lint fmt golden golden-check bench fuzz demo clean
+
+all: lint test
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/entrasync
+
+# test: vet, every test, and a check that golden files are up to date.
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+	$(MAKE) --no-print-directory golden-check
+
+test-short:
+	$(GO) test -short ./...
+
+# lint: gofmt, go vet and staticcheck (pinned in go.mod's tool block).
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# golden: rewrite golden files (testscript cmp targets) from current output.
+golden:
+	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/...
+
+# golden-check: regenerating goldens must change nothing.
+golden-check:
+	@UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/cli/... >/dev/null
+	@if [ -d .git ] && ! git diff --quiet -- '*.txtar'; then \
+		echo "golden files are stale; run 'make golden' and commit:"; git diff --stat -- '*.txtar'; exit 1; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./internal/config
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/odata
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/dynrule
+
+demo: build
+	./examples/demo/demo.sh $(BIN)
+
+clean:
+	rm -rf bin

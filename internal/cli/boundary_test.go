@@ -1,0 +1,56 @@
+package cli_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportBoundaries enforces the package boundaries of ARCHITECTURE §2.
+// msgraph-sdk-go takes minutes and gigabytes to compile, so it must stay in
+// internal/graph (linked only by cmd/); CUE stays in config, go-git in
+// gitsrc, so that every other package builds and tests in seconds.
+func TestImportBoundaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const module = "github.com/entrasync/entrasync"
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}|{{join .Imports \" \"}}|{{join .Deps \" \"}}", module+"/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	heavy := []string{"github.com/microsoftgraph/", "github.com/Azure/azure-sdk-for-go/sdk/azidentity"}
+	owners := map[string]string{ // direct import prefix -> the one package allowed to import it
+		"cuelang.org/go/":            module + "/internal/config",
+		"github.com/go-git/go-git/":  module + "/internal/gitsrc",
+		module + "/internal/graph":   module + "/cmd/entrasync",
+		"github.com/microsoftgraph/": module + "/internal/graph",
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.SplitN(line, "|", 3)
+		pkg, imports, deps := parts[0], strings.Fields(parts[1]), strings.Fields(parts[2])
+		checked++
+		inGraph := strings.HasPrefix(pkg, module+"/internal/graph")
+		inCmd := strings.HasPrefix(pkg, module+"/cmd/")
+		if !inGraph && !inCmd {
+			for _, d := range deps {
+				for _, h := range heavy {
+					if strings.HasPrefix(d, h) {
+						t.Errorf("%s depends on %s; only internal/graph and cmd/ may", pkg, d)
+					}
+				}
+			}
+		}
+		for _, imp := range imports {
+			for prefix, owner := range owners {
+				if strings.HasPrefix(imp, prefix) && !strings.HasPrefix(pkg, owner) {
+					t.Errorf("%s imports %s; only %s may", pkg, imp, owner)
+				}
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("go list returned %d packages; the check did not run", checked)
+	}
+}

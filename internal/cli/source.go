@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/entrasync/entrasync/internal/config"
+	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/gitsrc"
+	"github.com/entrasync/entrasync/internal/validate"
+)
+
+// sourceFlags select a configuration: a directory, read from the working
+// tree or from a Git revision.
+type sourceFlags struct {
+	dir  string // Configuration directory.
+	repo string // Git repository; defaults to the one containing dir.
+}
+
+func (f *sourceFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.dir, "dir", ".", "directory of the configuration's CUE package")
+	cmd.Flags().StringVar(&f.repo, "repo", "", "Git repository to read revisions from (default: the one containing --dir; with --repo, --dir is a path inside the repository, which also works for bare clones)")
+}
+
+// loaded is a configuration read from one revision.
+type loaded struct {
+	cfg    *config.Config
+	commit string // "" for the working tree
+	diags  diag.Diagnostics
+	// absent is set when the revision has no CUE files in the directory
+	// at all (the change that adds a configuration); cfg is then nil.
+	absent bool
+}
+
+// open opens the Git repository for revision reads and returns the
+// configuration directory inside it.
+func (f *sourceFlags) open() (*gitsrc.Repo, string, error) {
+	at := f.repo
+	if at == "" {
+		at = f.dir
+	}
+	r, err := gitsrc.Open(at)
+	if err != nil {
+		return nil, "", err
+	}
+	dir := f.dir
+	if f.repo != "" && r.Root() != "" {
+		// An explicit non-bare --repo: --dir is a path inside it.
+		dir = filepath.Join(r.Root(), f.dir)
+	}
+	inTree, err := r.InTreeDir(dir)
+	return r, inTree, err
+}
+
+// load reads, unifies and checks the configuration at rev ("" for the
+// working tree). Diagnostics are returned, not printed.
+func (f *sourceFlags) load(rev string) (*loaded, error) {
+	var snap *gitsrc.Snapshot
+	if rev == "" && f.repo == "" {
+		root, rel, err := gitsrc.WorkTreeRoot(f.dir)
+		if err != nil {
+			return nil, err
+		}
+		if snap, err = gitsrc.ReadWorkTree(root, rel); err != nil {
+			return nil, err
+		}
+	} else {
+		if rev == "" {
+			rev = "HEAD"
+		}
+		r, dir, err := f.open()
+		if err != nil {
+			return nil, err
+		}
+		if snap, err = r.Read(rev, dir); err != nil {
+			return nil, err
+		}
+	}
+	if !hasFilesIn(snap) {
+		return &loaded{commit: snap.Commit, absent: true, diags: diag.Diagnostics{{
+			Severity: diag.Error, Summary: fmt.Sprintf("no .cue files in %s", snap.Dir)}}}, nil
+	}
+	cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir})
+	if cfg != nil {
+		ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
+		ds.Sort()
+	}
+	return &loaded{cfg: cfg, commit: snap.Commit, diags: ds}, nil
+}
+
+func hasFilesIn(snap *gitsrc.Snapshot) bool {
+	for name := range snap.Files {
+		if path.Dir(name) == path.Clean(snap.Dir) {
+			return true
+		}
+	}
+	return false
+}
