@@ -86,6 +86,14 @@ against the tenant and applies them.`,
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
 	root.AddCommand(a.validateCmd(), a.diffCmd(), a.schemaCmd(), a.versionCmd())
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  source <(entrasync completion bash)
+  entrasync completion zsh > "${fpath[1]}/_entrasync"
+  entrasync completion fish > ~/.config/fish/completions/entrasync.fish`
+		}
+	}
 	return root
 }
 
