@@ -92,18 +92,42 @@ func (c *checker) ref(path string, kind refKind, s string) {
 	}
 }
 
+// refList checks a list of references. Paths are built only for the
+// entries that are reported: a large configuration has hundreds of
+// thousands of references and almost all of them are fine.
 func (c *checker) refList(base []any, kind refKind, refs []string) {
 	seen := make(map[string]int, len(refs))
 	for i, r := range refs {
-		path := model.Path(append(base, i)...)
-		c.ref(path, kind, r)
+		if !c.refOK(kind, r) {
+			c.ref(model.Path(append(base, i)...), kind, r)
+		}
 		key := strings.ToLower(r)
 		if first, dup := seen[key]; dup {
-			c.warnf(path, "%q is listed twice (first at index %d)", r, first)
+			c.warnf(model.Path(append(base, i)...), "%q is listed twice (first at index %d)", r, first)
 			continue
 		}
 		seen[key] = i
 	}
+}
+
+// refOK is the fast path of ref: true when ref would report nothing.
+func (c *checker) refOK(kind refKind, s string) bool {
+	if rest, ok := strings.CutPrefix(s, "id:"); ok {
+		return guidRe.MatchString(rest)
+	}
+	switch kind {
+	case refUser:
+		return upnRe.MatchString(s)
+	case refGroup:
+		_, ok := c.d.Groups[s]
+		return ok
+	case refDevice:
+		return strings.TrimSpace(s) == s
+	case refServicePrincipal:
+		rest, ok := strings.CutPrefix(s, "appId:")
+		return !ok || guidRe.MatchString(rest)
+	}
+	return false
 }
 
 func (c *checker) groups() {
