@@ -35,11 +35,10 @@ type Deps struct {
 	Getenv func(string) string
 }
 
-// exitCode carries a non-error exit status (2: changes present) or marks an
-// error whose message was already printed.
+// exitCode carries an exit status whose explanation was already printed
+// (diagnostics for 1) or that is not an error at all (2: changes present).
 type exitCode struct {
-	code    int
-	printed bool
+	code int
 }
 
 func (e *exitCode) Error() string { return fmt.Sprintf("exit status %d", e.code) }

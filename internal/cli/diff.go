@@ -79,7 +79,7 @@ func (a *app) runDiff(f *diffFlags) error {
 		sides[i] = l.cfg.Desired
 	}
 	if failed {
-		return &exitCode{code: ExitError, printed: true}
+		return &exitCode{code: ExitError}
 	}
 	d := intent.Compute(sides[0], sides[1], revs[0], revs[1])
 	var err error

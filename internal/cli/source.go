@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"path"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -79,23 +77,11 @@ func (f *sourceFlags) load(rev string) (*loaded, error) {
 			return nil, err
 		}
 	}
-	if !hasFilesIn(snap) {
-		return &loaded{commit: snap.Commit, absent: true, diags: diag.Diagnostics{{
-			Severity: diag.Error, Summary: fmt.Sprintf("no .cue files in %s", snap.Dir)}}}, nil
-	}
-	cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir})
+	files := config.Files{Files: snap.Files, Dir: snap.Dir}
+	cfg, ds := config.Load(files)
 	if cfg != nil {
 		ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
 		ds.Sort()
 	}
-	return &loaded{cfg: cfg, commit: snap.Commit, diags: ds}, nil
-}
-
-func hasFilesIn(snap *gitsrc.Snapshot) bool {
-	for name := range snap.Files {
-		if path.Dir(name) == path.Clean(snap.Dir) {
-			return true
-		}
-	}
-	return false
+	return &loaded{cfg: cfg, commit: snap.Commit, diags: ds, absent: !config.HasPackage(files)}, nil
 }

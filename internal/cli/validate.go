@@ -50,7 +50,7 @@ func (a *app) runValidate(f *validateFlags) error {
 	case "json":
 		err = render.DiagnosticsJSON(a.stdio.Out, l.diags)
 	case "github":
-		err = render.DiagnosticsGitHub(a.stdio.Out, l.diags, "")
+		err = render.DiagnosticsGitHub(a.stdio.Out, l.diags)
 	default:
 		if len(l.diags) > 0 {
 			err = render.DiagnosticsText(a.stdio.Err, l.diags, render.Style{Color: a.colour()})
@@ -65,7 +65,7 @@ func (a *app) runValidate(f *validateFlags) error {
 		return err
 	}
 	if l.diags.HasErrors() {
-		return &exitCode{code: ExitError, printed: true}
+		return &exitCode{code: ExitError}
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ func Load(files Files) (*Config, diag.Diagnostics) {
 		ds.Errorf(nil, "", "configuration directory %q is outside the repository", files.Dir)
 		return nil, ds
 	}
-	if !hasPackageFiles(files.Files, dir) {
+	if !HasPackage(files) {
 		ds.Errorf(nil, "", "no .cue files in %s", displayDir(dir))
 		return nil, ds
 	}
@@ -197,8 +197,12 @@ func applyDerivedDefaults(d *model.Desired) {
 	}
 }
 
-func hasPackageFiles(files map[string][]byte, dir string) bool {
-	for name := range files {
+// HasPackage reports whether files has any .cue file directly in Dir: a
+// revision without one has no configuration at all (the change that adds
+// it), which callers may treat differently from an invalid one.
+func HasPackage(files Files) bool {
+	dir := path.Clean(files.Dir)
+	for name := range files.Files {
 		if path.Dir(name) == dir && strings.HasSuffix(name, ".cue") {
 			return true
 		}

@@ -43,9 +43,8 @@ type Revision struct {
 
 // Change is what the diff declares for one address.
 type Change struct {
-	Address    model.Address `json:"-"`
-	AddressStr string        `json:"address"`
-	Action     Action        `json:"action"`
+	Address model.Address `json:"address"`
+	Action  Action        `json:"action"`
 	// Attributes are the scalar and structured fields that differ, by
 	// path relative to the object. For Added and Removed objects they list
 	// every field of the side that exists.
@@ -106,7 +105,7 @@ func Compute(from, to *model.Desired, fromRev, toRev Revision) *Diff {
 				continue
 			}
 		}
-		c.Address, c.AddressStr = a, a.String()
+		c.Address = a
 		d.Changes = append(d.Changes, c)
 	}
 	return d

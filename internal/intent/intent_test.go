@@ -30,7 +30,7 @@ func TestCompute(t *testing.T) {
 		{"changed attributes and members",
 			desired(map[string]model.Group{"fin": base}), desired(map[string]model.Group{"fin": changed}),
 			[]Change{{
-				Address: model.Address{Kind: model.KindGroup, Key: "fin"}, AddressStr: "groups.fin", Action: Changed,
+				Address: model.Address{Kind: model.KindGroup, Key: "fin"}, Action: Changed,
 				Attributes: []AttrChange{
 					{Path: "displayName", Before: "Finance", After: "SG Finance"},
 					{Path: "membership.mode", Before: "full", After: "incremental"},

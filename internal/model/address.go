@@ -49,6 +49,9 @@ func (a Address) String() string {
 	return string(a.Kind) + "." + a.Key
 }
 
+// MarshalText renders the address in JSON as its String form.
+func (a Address) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
 // Path returns the address as a CUE path, quoting the key where CUE needs it.
 func (a Address) Path() string {
 	if a.Key == "" {

@@ -20,8 +20,8 @@ type GroupKind string
 
 // The group kinds the schema allows.
 const (
-	KindSecurity     GroupKind = "security"
-	KindMicrosoft365 GroupKind = "microsoft365"
+	GroupSecurity     GroupKind = "security"
+	GroupMicrosoft365 GroupKind = "microsoft365"
 )
 
 // MembershipMode says how apply treats members the configuration does not

@@ -76,9 +76,9 @@ func DiagnosticsJSON(w io.Writer, ds diag.Diagnostics) error {
 
 // DiagnosticsGitHub prints GitHub Actions workflow commands
 // (::error file=…,line=…,col=…::message), which GitHub shows as
-// annotations on the pull request's files. prefix is prepended to file
-// names so they are relative to the repository root.
-func DiagnosticsGitHub(w io.Writer, ds diag.Diagnostics, prefix string) error {
+// annotations on the pull request's files. File names in diagnostics are
+// already relative to the repository root, as GitHub needs.
+func DiagnosticsGitHub(w io.Writer, ds diag.Diagnostics) error {
 	var b strings.Builder
 	for _, d := range ds {
 		cmd := "error"
@@ -87,11 +87,7 @@ func DiagnosticsGitHub(w io.Writer, ds diag.Diagnostics, prefix string) error {
 		}
 		var props []string
 		if r := d.Subject; r != nil {
-			file := r.Filename
-			if prefix != "" && prefix != "." {
-				file = strings.TrimSuffix(prefix, "/") + "/" + file
-			}
-			props = append(props, "file="+escapeProperty(file),
+			props = append(props, "file="+escapeProperty(r.Filename),
 				fmt.Sprintf("line=%d", r.Start.Line), fmt.Sprintf("col=%d", r.Start.Column))
 			if r.End.Line > 0 && (r.End.Line != r.Start.Line || r.End.Column != r.Start.Column) {
 				props = append(props, fmt.Sprintf("endLine=%d", r.End.Line), fmt.Sprintf("endColumn=%d", r.End.Column))

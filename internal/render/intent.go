@@ -23,7 +23,7 @@ func IntentText(w io.Writer, d *intent.Diff, st Style) error {
 	}
 	for _, c := range d.Changes {
 		sym, colour := symbol(c.Action)
-		fmt.Fprintf(&b, "\n%s %s %s\n", st.paint(colour, sym), st.paint(ansiBold, c.AddressStr), c.Action)
+		fmt.Fprintf(&b, "\n%s %s %s\n", st.paint(colour, sym), st.paint(ansiBold, c.Address.String()), c.Action)
 		for _, a := range c.Attributes {
 			switch {
 			case a.Before == nil:

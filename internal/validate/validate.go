@@ -57,38 +57,48 @@ const (
 	refServicePrincipal
 )
 
-// checkGUIDRef reports a malformed "prefix:GUID" reference and says whether
-// s had the prefix at all.
-func (c *checker) checkGUIDRef(path, s, prefix string) bool {
+// guidRefProblem explains a malformed "prefix:GUID" reference; ok says
+// whether s had the prefix at all.
+func guidRefProblem(s, prefix string) (problem string, ok bool) {
 	rest, ok := strings.CutPrefix(s, prefix)
 	if !ok {
-		return false
+		return "", false
 	}
 	if !guidRe.MatchString(rest) {
-		c.errorf(path, "%q: %q is not a GUID (want %sxxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s, rest, prefix)
+		return fmt.Sprintf("%q: %q is not a GUID (want %sxxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s, rest, prefix), true
 	}
-	return true
+	return "", true
 }
 
-func (c *checker) ref(path string, kind refKind, s string) {
-	if c.checkGUIDRef(path, s, "id:") {
-		return
+// refProblem explains why s is not a valid reference of the kind, or
+// returns "" when it is.
+func (c *checker) refProblem(kind refKind, s string) string {
+	if problem, ok := guidRefProblem(s, "id:"); ok {
+		return problem
 	}
 	switch kind {
 	case refUser:
 		if !upnRe.MatchString(s) {
-			c.errorf(path, "user reference %q is not a userPrincipalName, a mail address or id:GUID", s)
+			return fmt.Sprintf("user reference %q is not a userPrincipalName, a mail address or id:GUID", s)
 		}
 	case refGroup:
 		if _, ok := c.d.Groups[s]; !ok {
-			c.errorf(path, "group reference %q is not a group declared here; use its key, or id:GUID for a group entrasync does not manage", s)
+			return fmt.Sprintf("group reference %q is not a group declared here; use its key, or id:GUID for a group entrasync does not manage", s)
 		}
 	case refDevice:
 		if strings.TrimSpace(s) != s {
-			c.errorf(path, "device reference %q has leading or trailing spaces", s)
+			return fmt.Sprintf("device reference %q has leading or trailing spaces", s)
 		}
 	case refServicePrincipal:
-		c.checkGUIDRef(path, s, "appId:")
+		problem, _ := guidRefProblem(s, "appId:")
+		return problem
+	}
+	return ""
+}
+
+func (c *checker) ref(path string, kind refKind, s string) {
+	if problem := c.refProblem(kind, s); problem != "" {
+		c.errorf(path, "%s", problem)
 	}
 }
 
@@ -98,8 +108,8 @@ func (c *checker) ref(path string, kind refKind, s string) {
 func (c *checker) refList(base []any, kind refKind, refs []string) {
 	seen := make(map[string]int, len(refs))
 	for i, r := range refs {
-		if !c.refOK(kind, r) {
-			c.ref(model.Path(append(base, i)...), kind, r)
+		if problem := c.refProblem(kind, r); problem != "" {
+			c.errorf(model.Path(append(base, i)...), "%s", problem)
 		}
 		key := strings.ToLower(r)
 		if first, dup := seen[key]; dup {
@@ -108,26 +118,6 @@ func (c *checker) refList(base []any, kind refKind, refs []string) {
 		}
 		seen[key] = i
 	}
-}
-
-// refOK is the fast path of ref: true when ref would report nothing.
-func (c *checker) refOK(kind refKind, s string) bool {
-	if rest, ok := strings.CutPrefix(s, "id:"); ok {
-		return guidRe.MatchString(rest)
-	}
-	switch kind {
-	case refUser:
-		return upnRe.MatchString(s)
-	case refGroup:
-		_, ok := c.d.Groups[s]
-		return ok
-	case refDevice:
-		return strings.TrimSpace(s) == s
-	case refServicePrincipal:
-		rest, ok := strings.CutPrefix(s, "appId:")
-		return !ok || guidRe.MatchString(rest)
-	}
-	return false
 }
 
 func (c *checker) groups() {
@@ -149,15 +139,17 @@ func (c *checker) groups() {
 		} else {
 			nicknames[lower] = key
 		}
-		if strings.HasPrefix(g.Adopt, "id:") {
-			c.checkGUIDRef(at("adopt"), g.Adopt, "id:")
+		if problem, ok := guidRefProblem(g.Adopt, "id:"); ok {
+			if problem != "" {
+				c.errorf(at("adopt"), "%s", problem)
+			}
 			if other, dup := adopted[strings.ToLower(g.Adopt)]; dup {
 				c.errorf(at("adopt"), "%s is also adopted by groups.%s", g.Adopt, other)
 			} else {
 				adopted[strings.ToLower(g.Adopt)] = key
 			}
 		}
-		if g.Visibility == "HiddenMembership" && g.Kind != model.KindMicrosoft365 {
+		if g.Visibility == "HiddenMembership" && g.Kind != model.GroupMicrosoft365 {
 			c.errorf(at("visibility"), `visibility "HiddenMembership" is only for kind "microsoft365" groups`)
 		}
 		c.refList(append(gp, "owners"), refUser, g.Owners)
