@@ -1,9 +1,8 @@
 package sim
 
 import (
-	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,13 +15,16 @@ var defaultGroupProperties = []string{"id", "deletedDateTime", "classification",
 	"onPremisesSyncEnabled", "preferredDataLocation", "proxyAddresses", "renewedDateTime",
 	"securityEnabled", "theme", "visibility"}
 
+// maxBindRefs is the limit on members@odata.bind / owners@odata.bind in one
+// request (§2.1, §2.2).
+const maxBindRefs = 20
+
 func (s *Server) routeGroups() {
 	s.mux.HandleFunc("GET /v1.0/groups", s.listGroups)
 	s.mux.HandleFunc("POST /v1.0/groups", s.createGroup)
 	s.mux.HandleFunc("GET /v1.0/groups/{id}", s.getGroup)
-	s.mux.HandleFunc("GET /v1.0/groups/{id}/members", s.listMembers)
-	s.mux.HandleFunc("POST /v1.0/groups/{id}/members/$ref", s.addMember)
-	s.mux.HandleFunc("DELETE /v1.0/groups/{id}/members/{member}/$ref", s.removeMember)
+	s.mux.HandleFunc("PATCH /v1.0/groups/{id}", s.updateGroup)
+	s.mux.HandleFunc("DELETE /v1.0/groups/{id}", s.deleteGroup)
 }
 
 func (g *Group) props() map[string]any {
@@ -30,19 +32,17 @@ func (g *Group) props() map[string]any {
 		"id": g.ID, "displayName": g.DisplayName, "mailNickname": g.MailNickname,
 		"mailEnabled": g.MailEnabled, "securityEnabled": g.SecurityEnabled,
 		"groupTypes": nonNil(g.GroupTypes), "proxyAddresses": []string{},
-		"createdDateTime": g.CreatedDateTime,
+		"createdDateTime": nullIfEmpty(g.CreatedDateTime), "deletedDateTime": nullIfEmpty(g.DeletedDateTime),
+		"description": nullIfEmpty(g.Description), "visibility": nullIfEmpty(g.Visibility),
+		"membershipRule":                nullIfEmpty(g.MembershipRule),
+		"membershipRuleProcessingState": nullIfEmpty(g.MembershipRuleProcessingState),
+		"isAssignableToRole":            nil,
 	}
-	set := func(k, v string) {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	set("description", g.Description)
-	set("visibility", g.Visibility)
-	set("membershipRule", g.MembershipRule)
-	set("membershipRuleProcessingState", g.MembershipRuleProcessingState)
 	if g.IsAssignableToRole {
 		m["isAssignableToRole"] = true
+	}
+	if g.MailEnabled {
+		m["mail"] = g.MailNickname + "@emulated.onmicrosoft.com"
 	}
 	return m
 }
@@ -54,13 +54,24 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// group finds a group by id, answering 404 itself.
 func (s *Server) group(w http.ResponseWriter, r *http.Request) (*Group, bool) {
 	id := r.PathValue("id")
-	g, ok := s.dir.groups[strings.ToLower(id)]
-	if !ok {
+	g, ok := s.t.groups[lower(id)]
+	if !ok || s.lagged(id) {
 		notFound(w, r, id)
+		return nil, false
 	}
-	return g, ok
+	return g, true
+}
+
+// groupBody is a group as a response carries it, with $expand=extensions.
+func groupBody(g *Group, lq listQuery) map[string]any {
+	body := project(g.props(), lq.sel, defaultGroupProperties)
+	if slices.Contains(lq.expand, "extensions") {
+		body["extensions"] = extensionList(g)
+	}
+	return body
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
@@ -68,11 +79,27 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	all := make([]map[string]any, len(s.dir.groupOrder))
-	for i, g := range s.dir.groupOrder {
-		all[i] = g.props()
+	if msg := unsupportedExpand(lq.expand); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
+		return
 	}
-	page(w, r, lq, "groups", selectItems(lq, all, defaultGroupProperties))
+	kept := make([]map[string]any, 0, len(s.t.groupOrder))
+	for _, id := range s.t.groupOrder {
+		g := s.t.groups[id]
+		if lq.filter == nil || match(lq.filter, g.props(), nil) {
+			kept = append(kept, groupBody(g, lq))
+		}
+	}
+	page(w, r, lq, "groups", kept)
+}
+
+func unsupportedExpand(expand []string) string {
+	for _, e := range expand {
+		if e != "extensions" {
+			return "Expanding '" + e + "' is not emulated; only extensions is."
+		}
+	}
+	return ""
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
@@ -84,137 +111,287 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body := project(g.props(), lq.sel, defaultGroupProperties)
+	if msg := unsupportedExpand(lq.expand); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
+		return
+	}
+	body := groupBody(g, lq)
 	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
 
-// createGroup is POST /groups: displayName, mailEnabled, mailNickname and
-// securityEnabled are required; mailNickname is unique (§2.1).
+// groupInput is the writable part of a group in POST and PATCH bodies.
+type groupInput struct {
+	DisplayName     *string  `json:"displayName"`
+	Description     *string  `json:"description"`
+	MailEnabled     *bool    `json:"mailEnabled"`
+	MailNickname    *string  `json:"mailNickname"`
+	SecurityEnabled *bool    `json:"securityEnabled"`
+	GroupTypes      []string `json:"groupTypes"`
+	Visibility      *string  `json:"visibility"`
+	MembershipRule  *string  `json:"membershipRule"`
+	RuleState       *string  `json:"membershipRuleProcessingState"`
+	IsAssignable    *bool    `json:"isAssignableToRole"`
+	MembersBind     []string `json:"members@odata.bind"`
+	OwnersBind      []string `json:"owners@odata.bind"`
+}
+
+func invalidProperty(w http.ResponseWriter, r *http.Request, name string) {
+	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+		"Invalid value specified for property '"+name+"' of resource 'Group'.")
+}
+
+// createGroup is POST /groups (§2.1): displayName, mailEnabled,
+// mailNickname and securityEnabled are required; at most 20 relationships
+// may be bound at creation.
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		DisplayName     *string  `json:"displayName"`
-		Description     string   `json:"description"`
-		MailEnabled     *bool    `json:"mailEnabled"`
-		MailNickname    *string  `json:"mailNickname"`
-		SecurityEnabled *bool    `json:"securityEnabled"`
-		GroupTypes      []string `json:"groupTypes"`
-		Visibility      string   `json:"visibility"`
-		MembershipRule  string   `json:"membershipRule"`
-		RuleState       string   `json:"membershipRuleProcessingState"`
-		IsAssignable    bool     `json:"isAssignableToRole"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid JSON in request body: "+err.Error())
+	var in groupInput
+	if !decodeBody(w, r, &in) {
 		return
 	}
-	for name, missing := range map[string]bool{"displayName": in.DisplayName == nil, "mailEnabled": in.MailEnabled == nil,
-		"mailNickname": in.MailNickname == nil, "securityEnabled": in.SecurityEnabled == nil} {
-		if missing {
-			writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
-				"Invalid value specified for property '"+name+"' of resource 'Group'.")
-			return
-		}
+	switch {
+	case in.DisplayName == nil || *in.DisplayName == "" || len([]rune(*in.DisplayName)) > 256:
+		invalidProperty(w, r, "displayName")
+		return
+	case in.MailEnabled == nil:
+		invalidProperty(w, r, "mailEnabled")
+		return
+	case in.MailNickname == nil || !validNickname(*in.MailNickname):
+		invalidProperty(w, r, "mailNickname")
+		return
+	case in.SecurityEnabled == nil:
+		invalidProperty(w, r, "securityEnabled")
+		return
 	}
-	if len(*in.DisplayName) > 256 || len(*in.MailNickname) > 64 || *in.MailNickname == "" {
+	g := &Group{ID: newID(), DisplayName: *in.DisplayName, MailNickname: *in.MailNickname,
+		MailEnabled: *in.MailEnabled, SecurityEnabled: *in.SecurityEnabled, GroupTypes: in.GroupTypes,
+		CreatedDateTime: s.opts.Now().UTC().Format(time.RFC3339)}
+	if g.IsUnified() && s.nicknameTaken(g.MailNickname, "") {
+		writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
+			"Another object with the same value for property mailNickname already exists.")
+		return
+	}
+	if msg := s.applyGroup(g, &in); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
+		return
+	}
+	if len(in.MembersBind)+len(in.OwnersBind) > maxBindRefs {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
-			"Invalid value specified for property 'mailNickname' of resource 'Group'.")
+			"The request contains too many relationships to add; at most 20 can be set when creating a group.")
 		return
 	}
-	for _, g := range s.dir.groupOrder {
-		if strings.EqualFold(g.MailNickname, *in.MailNickname) {
-			writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
-				"Another object with the same value for property mailNickname already exists.")
-			return
-		}
+	members, ok := s.resolveBinds(w, r, in.MembersBind)
+	if !ok {
+		return
 	}
-	g := &Group{ID: newID(), DisplayName: *in.DisplayName, Description: in.Description,
-		MailNickname: *in.MailNickname, MailEnabled: *in.MailEnabled, SecurityEnabled: *in.SecurityEnabled,
-		GroupTypes: in.GroupTypes, Visibility: in.Visibility, MembershipRule: in.MembershipRule,
-		MembershipRuleProcessingState: in.RuleState, IsAssignableToRole: in.IsAssignable,
-		CreatedDateTime: time.Now().UTC().Format(time.RFC3339)}
-	s.dir.groups[strings.ToLower(g.ID)] = g
-	s.dir.groupOrder = append(s.dir.groupOrder, g)
-	s.dir.members[g.ID] = map[string]bool{}
-	s.dir.owners[g.ID] = map[string]bool{}
+	owners, ok := s.resolveBinds(w, r, in.OwnersBind)
+	if !ok {
+		return
+	}
+	_ = s.t.addGroup(g)
+	s.t.created[lower(g.ID)] = s.opts.Now()
+	for _, id := range members {
+		s.t.setMember(g, id, true)
+	}
+	for _, id := range owners {
+		g.owners[id] = true
+	}
 	body := project(g.props(), nil, defaultGroupProperties)
 	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups/$entity"
 	writeJSON(w, http.StatusCreated, body)
 }
 
-func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.group(w, r)
-	if !ok {
-		return
+// validNickname: at most 64 ASCII characters without @ ( ) \ [ ] " ; : . < > , or space (§2.1).
+func validNickname(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
 	}
-	lq, ok := parseList(w, r)
-	if !ok {
-		return
+	for _, c := range []byte(s) {
+		if c <= ' ' || c > '~' || strings.IndexByte(`@()\[]";:.<>,`, c) >= 0 {
+			return false
+		}
 	}
-	ids := make([]string, 0, len(s.dir.members[g.ID]))
-	for id := range s.dir.members[g.ID] {
+	return true
+}
+
+// nicknameTaken: mailNickname is unique among Microsoft 365 groups (§2.1).
+func (s *Server) nicknameTaken(nick, except string) bool {
+	for _, id := range s.t.groupOrder {
+		g := s.t.groups[id]
+		if g.IsUnified() && id != lower(except) && strings.EqualFold(g.MailNickname, nick) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyGroup copies writable properties and checks the rules that tie
+// them together; it returns a Graph error message or "".
+func (s *Server) applyGroup(g *Group, in *groupInput) string {
+	if in.DisplayName != nil {
+		if *in.DisplayName == "" {
+			return "Invalid value specified for property 'displayName' of resource 'Group'."
+		}
+		g.DisplayName = *in.DisplayName
+	}
+	if in.Description != nil {
+		g.Description = *in.Description
+	}
+	if in.Visibility != nil {
+		g.Visibility = *in.Visibility
+	}
+	if in.MembershipRule != nil {
+		g.MembershipRule = *in.MembershipRule
+	}
+	if in.RuleState != nil {
+		if *in.RuleState != "On" && *in.RuleState != "Paused" {
+			return "Invalid value specified for property 'membershipRuleProcessingState' of resource 'Group'."
+		}
+		g.MembershipRuleProcessingState = *in.RuleState
+	}
+	if in.IsAssignable != nil {
+		g.IsAssignableToRole = *in.IsAssignable
+	}
+	if in.GroupTypes != nil {
+		g.GroupTypes = in.GroupTypes
+	}
+	if g.IsDynamic() {
+		if g.MembershipRule == "" {
+			return "Invalid value specified for property 'membershipRule' of resource 'Group'."
+		}
+		if _, err := parseRule(g.MembershipRule); err != nil {
+			return "Invalid membershipRule: " + err.Error()
+		}
+		if g.MembershipRuleProcessingState == "" {
+			g.MembershipRuleProcessingState = "On"
+		}
+		if g.IsAssignableToRole {
+			// §2.1: a role-assignable group cannot be dynamic.
+			return "A role-assignable group cannot have dynamic membership."
+		}
+	}
+	return ""
+}
+
+// resolveBinds turns @odata.bind URLs into object ids, answering 404 for
+// a missing (or still replicating) object.
+func (s *Server) resolveBinds(w http.ResponseWriter, r *http.Request, refs []string) ([]string, bool) {
+	ids := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		id := lower(ref[strings.LastIndex(ref, "/")+1:])
+		if _, _, ok := s.t.object(id); !ok || s.lagged(id) {
+			notFound(w, r, id)
+			return nil, false
+		}
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
-	items := []map[string]any{}
-	for _, id := range ids {
-		obj, typ, ok := s.dir.object(id)
-		if !ok {
-			continue
-		}
-		var p map[string]any
-		switch o := obj.(type) {
-		case *User:
-			p = project(o.props(), lq.sel, []string{"id", "displayName", "userPrincipalName"})
-		case *Group:
-			p = project(o.props(), lq.sel, []string{"id", "displayName"})
-		case *Device:
-			p = map[string]any{"id": o.ID, "displayName": o.DisplayName, "deviceId": o.DeviceID}
-		}
-		p["@odata.type"] = typ
-		items = append(items, p)
-	}
-	page(w, r, lq, "directoryObjects", items)
+	return ids, true
 }
 
-// addMember is POST /groups/{id}/members/$ref with
-// {"@odata.id": ".../directoryObjects/{id}"} (§2.5).
-func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
+// updateGroup is PATCH /groups/{id} (§2.2): 204; members@odata.bind adds
+// at most 20 members, all or nothing.
+func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.group(w, r)
 	if !ok {
 		return
 	}
-	var in map[string]string
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in["@odata.id"] == "" {
-		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '"+in["@odata.id"]+"'.")
+	var in groupInput
+	if !decodeBody(w, r, &in) {
 		return
 	}
-	ref := in["@odata.id"]
-	id := ref[strings.LastIndex(ref, "/")+1:]
-	if _, _, ok := s.dir.object(id); !ok {
-		notFound(w, r, id)
-		return
-	}
-	if s.dir.members[g.ID][strings.ToLower(id)] {
+	if len(in.MembersBind) > maxBindRefs || len(in.OwnersBind) > maxBindRefs {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
-			"One or more added object references already exist for the following modified properties: 'members'.")
+			"The request contains too many relationships to add; at most 20 can be added in one request.")
 		return
 	}
-	s.dir.members[g.ID][strings.ToLower(id)] = true
+	if len(in.MembersBind) > 0 && g.IsDynamic() {
+		dynamicRefused(w, r)
+		return
+	}
+	if in.MailNickname != nil {
+		if !validNickname(*in.MailNickname) {
+			invalidProperty(w, r, "mailNickname")
+			return
+		}
+		if g.IsUnified() && s.nicknameTaken(*in.MailNickname, g.ID) {
+			writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
+				"Another object with the same value for property mailNickname already exists.")
+			return
+		}
+	}
+	members, ok := s.resolveBinds(w, r, in.MembersBind)
+	if !ok {
+		return
+	}
+	owners, ok := s.resolveBinds(w, r, in.OwnersBind)
+	if !ok {
+		return
+	}
+	// All or nothing: one reference that is already a member fails the
+	// whole request with the "already exist" error (§2.2, §2.5).
+	for _, id := range members {
+		if g.members[id] {
+			alreadyExists(w, r, "members")
+			return
+		}
+	}
+	for _, id := range owners {
+		if g.owners[id] {
+			alreadyExists(w, r, "owners")
+			return
+		}
+	}
+	before := *g
+	if msg := s.applyGroup(g, &in); msg != "" {
+		*g = before
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
+		return
+	}
+	if in.MailNickname != nil {
+		g.MailNickname = *in.MailNickname
+	}
+	for _, id := range members {
+		s.t.setMember(g, id, true)
+	}
+	for _, id := range owners {
+		g.owners[id] = true
+	}
+	if in.DisplayName != nil || in.Description != nil || in.MailNickname != nil || in.Visibility != nil ||
+		in.MembershipRule != nil || in.RuleState != nil || in.GroupTypes != nil {
+		g.seq = s.t.next()
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// removeMember is DELETE /groups/{id}/members/{memberId}/$ref (§2.6).
-func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
+// deleteGroup is DELETE /groups/{id} (§2.3): a Microsoft 365 group goes
+// to deletedItems for 30 days; a security group is gone at once.
+func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.group(w, r)
 	if !ok {
 		return
 	}
-	id := strings.ToLower(r.PathValue("member"))
-	if !s.dir.members[g.ID][id] {
-		notFound(w, r, r.PathValue("member"))
-		return
+	id := lower(g.ID)
+	delete(s.t.groups, id)
+	s.t.groupOrder = removeID(s.t.groupOrder, id)
+	s.t.removeEverywhere(id)
+	reason := "deleted"
+	if g.IsUnified() {
+		reason = "changed"
+		g.DeletedDateTime = s.opts.Now().UTC().Format(time.RFC3339)
+		s.t.deleted[id] = g
 	}
-	delete(s.dir.members[g.ID], id)
+	s.t.tombstones = append(s.t.tombstones, tombstone{seq: s.t.next(), id: g.ID, kind: "group", reason: reason})
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func alreadyExists(w http.ResponseWriter, r *http.Request, rel string) {
+	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+		"One or more added object references already exist for the following modified properties: '"+rel+"'.")
+}
+
+// dynamicRefused: members of a dynamic group cannot be changed by hand
+// (§2.1, group-delete-members.md). The message is the emulator's own.
+func dynamicRefused(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+		"Insufficient privileges to complete the operation: the group's membership is dynamic.")
 }

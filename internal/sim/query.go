@@ -1,10 +1,12 @@
 package sim
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,26 +15,41 @@ import (
 
 // listQuery holds the query options of a collection request.
 type listQuery struct {
-	top    int
-	skip   int // decoded from $skiptoken
-	filter odata.Expr
-	sel    []string
+	top      int
+	skip     int // decoded from $skiptoken
+	filter   odata.Expr
+	sel      []string
+	expand   []string
+	orderBy  string
+	count    bool // $count=true with ConsistencyLevel: eventual
+	advanced bool
 }
 
-const defaultPageSize = 100 // GET /users returns 100 by default (§1.1)
+const defaultPageSize = 100 // list endpoints page at 100 by default (§1.1, §2.4)
 
-// parseList reads $top, $skiptoken, $filter and $select; it writes the
-// error response itself and returns false when the query is invalid.
+// maxInValues is the default limit on values in a filter's in (…) clause
+// (graph-api.md §16).
+const maxInValues = 15
+
+// isAdvanced reports an advanced query: ConsistencyLevel: eventual and
+// $count=true (graph-api.md §1.2).
+func isAdvanced(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual") && r.URL.Query().Get("$count") == "true"
+}
+
+// parseList reads the query options; it writes the error response itself
+// and returns false when the query is invalid.
 func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 	q := r.URL.Query()
-	lq := listQuery{top: defaultPageSize}
+	lq := listQuery{top: defaultPageSize, advanced: isAdvanced(r)}
+	bad := func(code, msg string) (listQuery, bool) {
+		writeError(w, r, http.StatusBadRequest, code, msg)
+		return lq, false
+	}
 	if v := q.Get("$top"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 999 {
-			// §1.1: $top is 1–999.
-			writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
-				fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", v))
-			return lq, false
+			return bad("Request_BadRequest", fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", v))
 		}
 		lq.top = n
 	}
@@ -40,34 +57,116 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 		raw, err := base64.RawURLEncoding.DecodeString(v)
 		n, err2 := strconv.Atoi(string(raw))
 		if err != nil || err2 != nil || n < 0 {
-			writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid skip token.")
-			return lq, false
+			return bad("Request_BadRequest", "Invalid skip token.")
 		}
 		lq.skip = n
+	}
+	if q.Get("$skip") != "" {
+		// Directory collections do not support $skip (§1.1).
+		return bad("Request_BadRequest", "'$skip' is not supported by the service.")
+	}
+	if v := q.Get("$count"); v != "" {
+		if v != "true" && v != "false" {
+			return bad("Request_BadRequest", "Invalid value for $count.")
+		}
+		if v == "true" && !strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual") {
+			return bad("Request_BadRequest", "$count is not currently supported.")
+		}
+		lq.count = v == "true"
+	}
+	if q.Get("$search") != "" {
+		return bad("Request_UnsupportedQuery", "$search is not emulated.")
 	}
 	if v := q.Get("$filter"); v != "" {
 		e, err := odata.Parse(v)
 		if err != nil {
-			writeError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery", "Invalid filter clause: "+err.Error())
-			return lq, false
+			return bad("Request_UnsupportedQuery", "Invalid filter clause: "+err.Error())
+		}
+		if msg := advancedOnly(e, lq.advanced); msg != "" {
+			return bad("Request_UnsupportedQuery", msg)
 		}
 		lq.filter = e
+	}
+	if v := q.Get("$orderby"); v != "" {
+		prop, dir, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if dir != "" && dir != "asc" && dir != "desc" {
+			return bad("Request_BadRequest", "Invalid $orderby direction: "+dir)
+		}
+		if lq.filter != nil && !lq.advanced {
+			return bad("Request_UnsupportedQuery", "Sorting not supported for current query.")
+		}
+		if !lq.advanced && prop != "displayName" && prop != "userPrincipalName" {
+			return bad("Request_UnsupportedQuery", "Sorting not supported for current query.")
+		}
+		lq.orderBy = v
 	}
 	if v := q.Get("$select"); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			lq.sel = append(lq.sel, strings.TrimSpace(p))
 		}
 	}
+	if v := q.Get("$expand"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			lq.expand = append(lq.expand, strings.TrimSpace(p))
+		}
+	}
 	return lq, true
+}
+
+// advancedOnly returns the error for filter features that need an
+// advanced query (ne, not, endsWith; §1.2), or for an in (…) list longer
+// than the default limit (§16).
+func advancedOnly(e odata.Expr, advanced bool) string {
+	var msg string
+	odata.Walk(e, func(x odata.Expr) bool {
+		if msg != "" {
+			return false
+		}
+		op := ""
+		switch x := x.(type) {
+		case *odata.Not:
+			op = "Not"
+		case *odata.Compare:
+			if x.Op == "ne" {
+				op = "ne"
+			}
+		case *odata.Call:
+			if x.Name == "endswith" {
+				op = "endsWith"
+			}
+		case *odata.In:
+			if len(x.Values) > maxInValues && !advanced {
+				msg = fmt.Sprintf("Too many child clauses specified in search filter expression containing 'OR' operators: %d. Max allowed: %d.", len(x.Values), maxInValues)
+			}
+		}
+		if op != "" && !advanced {
+			msg = fmt.Sprintf("Operator '%s' is not supported because the required parameters might be missing. Try adding $count with a value of true and setting the ConsistencyLevel header to eventual.", op)
+		}
+		return true
+	})
+	return msg
 }
 
 // page writes one page of items and an absolute nextLink carrying every
 // original query option when more remain (§1.1 paging semantics).
+// @odata.count appears on the first page of an advanced query only.
 func page(w http.ResponseWriter, r *http.Request, lq listQuery, context string, items []map[string]any) {
-	end := min(lq.skip+lq.top, len(items))
-	start := min(lq.skip, len(items))
-	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + context, "value": items[start:end]}
-	if end < len(items) {
+	start, end := window(lq, len(items))
+	writePage(w, r, lq, context, items[start:end], len(items))
+}
+
+// window is the index range of the current page in a collection of n.
+func window(lq listQuery, n int) (start, end int) {
+	return min(lq.skip, n), min(lq.skip+lq.top, n)
+}
+
+// writePage writes a page that is already cut out of a collection of total.
+func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context string, items []map[string]any, total int) {
+	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + context, "value": items}
+	if lq.count && lq.skip == 0 {
+		body["@odata.count"] = total
+	}
+	if end := lq.skip + len(items); end < total {
 		q := r.URL.Query()
 		q.Set("$skiptoken", base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end))))
 		body["@odata.nextLink"] = baseURL(r) + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + encodeQuery(q)
@@ -81,32 +180,46 @@ func encodeQuery(q url.Values) string {
 }
 
 // project applies $select to an object's full property map, or returns
-// the default property set when there is no $select.
+// the default property set when there is no $select. id always comes back.
 func project(all map[string]any, sel, defaults []string) map[string]any {
 	keys := sel
 	if len(keys) == 0 {
 		keys = defaults
 	}
-	out := make(map[string]any, len(keys)+1)
+	out := make(map[string]any, len(keys)+2)
 	for _, k := range keys {
-		// Unset properties come back as explicit nulls (§13).
+		// Unset properties come back as explicit nulls (§13.2).
 		out[k] = all[k]
 	}
-	if t, ok := all["@odata.type"]; ok && len(sel) == 0 {
+	out["id"] = all["id"]
+	if t, ok := all["@odata.type"]; ok {
 		out["@odata.type"] = t
 	}
 	return out
 }
 
-// selectItems keeps the objects matching $filter and projects each to
-// $select (or the default property set).
+// selectItems keeps the objects matching $filter, orders them by
+// $orderby, and projects each to $select (or the default property set).
 func selectItems(lq listQuery, all []map[string]any, defaults []string) []map[string]any {
-	items := []map[string]any{}
+	var kept []map[string]any
 	for _, p := range all {
-		if lq.filter != nil && !match(lq.filter, p, nil) {
-			continue
+		if lq.filter == nil || match(lq.filter, p, nil) {
+			kept = append(kept, p)
 		}
-		items = append(items, project(p, lq.sel, defaults))
+	}
+	if lq.orderBy != "" {
+		prop, dir, _ := strings.Cut(lq.orderBy, " ")
+		slices.SortStableFunc(kept, func(a, b map[string]any) int {
+			c := cmp.Compare(strings.ToLower(fmt.Sprint(a[prop])), strings.ToLower(fmt.Sprint(b[prop])))
+			if dir == "desc" {
+				return -c
+			}
+			return c
+		})
+	}
+	items := make([]map[string]any, len(kept))
+	for i, p := range kept {
+		items[i] = project(p, lq.sel, defaults)
 	}
 	return items
 }

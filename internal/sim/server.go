@@ -1,61 +1,255 @@
 package sim
 
 import (
+	"compress/gzip"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
-	"sync/atomic"
+	"time"
 )
 
-// Server serves the Graph v1.0 API over an emulated directory.
-type Server struct {
-	mu  sync.Mutex // guards dir: Graph requests are serialised, like one tenant partition
-	dir *directory
-	mux *http.ServeMux
+// Options are the behaviour switches. The zero value is a fast, faithful,
+// fault-free emulator.
+type Options struct {
+	// StatePath, when set, is where changes are saved (atomically, at most
+	// every SaveDelay, and on Close).
+	StatePath string
+	SaveDelay time.Duration
 
-	requests atomic.Int64
-	writes   atomic.Int64
+	// Latency is added to every request, plus up to Jitter at random.
+	Latency, Jitter time.Duration
+
+	// Throttle enables Graph's identity token buckets (graph-api.md §4.2):
+	// resource units per 10 s by tenant size and 3,000 writes per 150 s.
+	// ResourceUnits and Writes override the quotas (for tests).
+	Throttle      bool
+	ResourceUnits float64
+	Writes        float64
+
+	// ReplicationLag makes objects created within this window answer 404
+	// Request_ResourceNotFound when read or referenced by id (§5).
+	ReplicationLag time.Duration
+
+	// FaultRate is the fraction of requests that fail with 503, 500 or a
+	// connection reset, chosen by a generator seeded with Seed.
+	FaultRate float64
+	Seed      uint64
+
+	// RequireAuth answers 401 to Graph calls without a token issued by
+	// this emulator's authority.
+	RequireAuth bool
+
+	// Now is the clock (tests); defaults to time.Now.
+	Now func() time.Time
 }
 
-// NewServer serves st. The state is owned by the server from now on.
-func NewServer(st *State) (*Server, error) {
-	dir, err := index(st)
+// Server serves the Graph v1.0 API over an emulated tenant.
+type Server struct {
+	opts Options
+
+	mu  sync.Mutex // guards t and everything reached from it
+	t   *tenant
+	mux *http.ServeMux
+
+	stats   *statsRecorder
+	buckets *throttle
+	tokens  *tokenStore
+	cursors map[string]*deltaCursor
+
+	faultMu sync.Mutex
+	rng     *mrand.Rand
+
+	saveMu    sync.Mutex
+	dirty     bool
+	saveTimer *time.Timer
+}
+
+// NewServer serves st. The state belongs to the server from now on.
+func NewServer(st *State, opts Options) (*Server, error) {
+	t, err := newTenant(st)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir, mux: http.NewServeMux()}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SaveDelay == 0 {
+		opts.SaveDelay = 200 * time.Millisecond
+	}
+	s := &Server{
+		opts: opts, t: t, mux: http.NewServeMux(),
+		stats: newStats(), tokens: newTokenStore(), cursors: map[string]*deltaCursor{},
+		rng: mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+	}
+	s.buckets = newThrottle(opts, len(t.users), opts.Now)
 	s.mux.HandleFunc("/", unknownRoute)
 	s.routeUsers()
+	s.routeDevices()
 	s.routeGroups()
+	s.routeMembers()
+	s.routeDeleted()
+	s.routeExtensions()
+	s.routeDelta()
+	s.mux.HandleFunc("POST /v1.0/$batch", s.batch)
 	return s, nil
 }
 
-// Stats are request counts since the server started.
-type Stats struct {
-	Requests int64 `json:"requests"`
-	Writes   int64 `json:"writes"`
-}
-
-// Stats returns the request counts.
-func (s *Server) Stats() Stats {
-	return Stats{Requests: s.requests.Load(), Writes: s.writes.Load()}
-}
-
-// ServeHTTP sets the headers every Graph response carries and routes.
+// ServeHTTP runs the request through what Graph does before a handler:
+// ids, body decoding, authentication, faults, latency, throttling; then
+// the handler under the tenant lock. /_sim/ is the emulator's own admin API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.requests.Add(1)
-	if r.Method != http.MethodGet {
-		s.writes.Add(1)
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.admin(w, r)
+		return
 	}
-	// request-id on every response; client-request-id echoed (§6.1).
 	w.Header().Set("request-id", newID())
 	if c := r.Header.Get("client-request-id"); c != "" {
 		w.Header().Set("client-request-id", c)
 	}
+	// msgraph-sdk-go gzips every request body (graph-api.md §11.3).
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "The request body is not valid gzip.")
+			return
+		}
+		r.Body = io.NopCloser(zr)
+		r.Header.Del("Content-Encoding")
+	}
+	if s.opts.RequireAuth && !s.authorized(w, r) {
+		return
+	}
+	if s.fault(w, r) {
+		return
+	}
+	if d := s.latency(); d > 0 {
+		time.Sleep(d)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.mux.ServeHTTP(w, r)
+	s.serveLocked(w, r, false)
+}
+
+// serveLocked throttles, dispatches and records one request or batch item.
+func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
+	_, pattern := s.mux.Handler(r)
+	cost, writes := requestCost(r, pattern)
+	w.Header().Set("x-ms-resource-unit", fmt.Sprint(cost))
+	if wait, scope, ok := s.buckets.take(float64(cost), float64(writes)); !ok {
+		s.stats.record(r.Method, pattern, cost, writes, http.StatusTooManyRequests, batchItem)
+		tooMany(w, r, wait, scope)
+		return
+	} else if pct := s.buckets.usage(); pct >= 0.8 {
+		w.Header().Set("x-ms-throttle-limit-percentage", fmt.Sprintf("%.1f", pct))
+	}
+	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	s.stats.record(r.Method, pattern, cost, writes, rec.status, batchItem)
+	if r.Method != http.MethodGet && rec.status < 300 {
+		s.markDirty()
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// latency and fault read their switches under faultMu: Configure may
+// change them while requests run.
+func (s *Server) latency() time.Duration {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	d := s.opts.Latency
+	if s.opts.Jitter > 0 {
+		d += time.Duration(s.rng.Int64N(int64(s.opts.Jitter)))
+	}
+	return d
+}
+
+// fault injects a failure at the configured rate: 503 with Retry-After,
+// 500, or a connection reset (the client sees a transport error).
+func (s *Server) fault(w http.ResponseWriter, r *http.Request) bool {
+	s.faultMu.Lock()
+	hit := s.opts.FaultRate > 0 && s.rng.Float64() < s.opts.FaultRate
+	kind := s.rng.IntN(3)
+	s.faultMu.Unlock()
+	if !hit {
+		return false
+	}
+	s.stats.fault()
+	switch kind {
+	case 0:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.")
+	case 1:
+		writeError(w, r, http.StatusInternalServerError, "Service_InternalServerError", "Encountered an internal server error.")
+	default:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return true
+			}
+		}
+		writeError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.")
+	}
+	return true
+}
+
+// markDirty schedules a save of the state file.
+func (s *Server) markDirty() {
+	if s.opts.StatePath == "" {
+		return
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.dirty = true
+	if s.saveTimer == nil {
+		s.saveTimer = time.AfterFunc(s.opts.SaveDelay, func() { _ = s.Save() })
+	}
+}
+
+// Save writes the state file now if anything changed.
+func (s *Server) Save() error {
+	s.saveMu.Lock()
+	s.saveTimer = nil
+	dirty := s.dirty
+	s.dirty = false
+	s.saveMu.Unlock()
+	if !dirty || s.opts.StatePath == "" {
+		return nil
+	}
+	s.mu.Lock()
+	st := s.t.snapshot()
+	s.mu.Unlock()
+	return SaveState(s.opts.StatePath, st)
+}
+
+// Close saves pending changes.
+func (s *Server) Close() error {
+	s.saveMu.Lock()
+	if s.saveTimer != nil {
+		s.saveTimer.Stop()
+	}
+	s.saveMu.Unlock()
+	return s.Save()
+}
+
+// Snapshot returns a copy of the current state, for tests and tools.
+func (s *Server) Snapshot() *State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.t.snapshot()
 }
 
 // unknownRoute answers what no endpoint family serves, with Graph's body.
@@ -73,8 +267,8 @@ func newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// baseURL is the absolute URL of this server's /v1.0 root, as the client
-// reached it: nextLinks must be absolute (graph-api.md §1.1).
+// baseURL is the absolute URL of this server's /v1.0 root as the client
+// reached it: next and delta links must be absolute (graph-api.md §11.4).
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
@@ -82,3 +276,14 @@ func baseURL(r *http.Request) string {
 	}
 	return scheme + "://" + r.Host + "/v1.0"
 }
+
+// lagged reports whether an object created at created is still invisible.
+func (s *Server) lagged(id string) bool {
+	if s.opts.ReplicationLag <= 0 {
+		return false
+	}
+	at, ok := s.t.created[lower(id)]
+	return ok && s.opts.Now().Sub(at) < s.opts.ReplicationLag
+}
+
+func round3(f float64) float64 { return math.Ceil(f*1000) / 1000 }

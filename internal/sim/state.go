@@ -5,30 +5,42 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// State is the emulated directory. It is the JSON document of the
-// --state file.
+// State is the JSON document of a --state file: the whole emulated tenant.
 type State struct {
-	Users   []*User   `json:"users"`
-	Groups  []*Group  `json:"groups"`
-	Devices []*Device `json:"devices"`
+	TenantID          string              `json:"tenantId"`
+	Domain            string              `json:"domain"`
+	Users             []*User             `json:"users"`
+	Groups            []*Group            `json:"groups"`
+	Devices           []*Device           `json:"devices"`
+	ServicePrincipals []*ServicePrincipal `json:"servicePrincipals,omitempty"`
+	// DeletedItems are soft-deleted objects (Microsoft 365 groups, users),
+	// restorable for 30 days (graph-api.md §2.3).
+	DeletedItems []*Group `json:"deletedItems,omitempty"`
+	// Apps are the client credentials the token endpoint accepts.
+	Apps []*App `json:"apps,omitempty"`
 }
 
-// User is a user object: the properties the emulator stores. Properties
-// map holds the rest (department, jobTitle, extension attributes, …)
-// under their Graph names.
+// User is a user object. Properties holds every other Graph property
+// (department, jobTitle, extension_…) under its Graph name.
 type User struct {
 	ID                string         `json:"id"`
 	UserPrincipalName string         `json:"userPrincipalName"`
 	DisplayName       string         `json:"displayName"`
 	Mail              string         `json:"mail,omitempty"`
+	MailNickname      string         `json:"mailNickname,omitempty"`
 	AccountEnabled    bool           `json:"accountEnabled"`
+	UserType          string         `json:"userType,omitempty"`
 	Properties        map[string]any `json:"properties,omitempty"`
+
+	seq uint64 // last change, for delta
 }
 
-// Group is a group object with its members and owners by object id.
+// Group is a group with its relationships by object id.
 type Group struct {
 	ID                            string   `json:"id"`
 	DisplayName                   string   `json:"displayName"`
@@ -42,18 +54,57 @@ type Group struct {
 	MembershipRule                string   `json:"membershipRule,omitempty"`
 	MembershipRuleProcessingState string   `json:"membershipRuleProcessingState,omitempty"`
 	CreatedDateTime               string   `json:"createdDateTime,omitempty"`
+	DeletedDateTime               string   `json:"deletedDateTime,omitempty"`
 	Members                       []string `json:"members,omitempty"`
 	Owners                        []string `json:"owners,omitempty"`
+	// Extensions are open extensions by extensionName.
+	Extensions map[string]map[string]any `json:"extensions,omitempty"`
+
+	members   map[string]bool // lower-case ids
+	owners    map[string]bool
+	sorted    []string // members in id order; nil when stale
+	seq       uint64
+	memberLog []memberChange
+}
+
+// memberChange records one membership change for delta.
+type memberChange struct {
+	seq     uint64
+	id      string
+	removed bool
 }
 
 // Device is a device object.
 type Device struct {
+	ID              string `json:"id"`
+	DeviceID        string `json:"deviceId"`
+	DisplayName     string `json:"displayName"`
+	OperatingSystem string `json:"operatingSystem,omitempty"`
+	AccountEnabled  bool   `json:"accountEnabled"`
+}
+
+// ServicePrincipal is a service principal (enough to be a group member).
+type ServicePrincipal struct {
 	ID          string `json:"id"`
-	DeviceID    string `json:"deviceId"`
+	AppID       string `json:"appId"`
 	DisplayName string `json:"displayName"`
 }
 
-// LoadState reads a state file.
+// App is a client the emulator's token endpoint issues tokens to.
+type App struct {
+	ClientID string `json:"clientId"`
+	// Secret is the client secret; empty means only client assertions.
+	Secret string `json:"secret,omitempty"`
+}
+
+// IsUnified reports whether the group is a Microsoft 365 group.
+func (g *Group) IsUnified() bool { return slices.Contains(g.GroupTypes, "Unified") }
+
+// IsDynamic reports whether Graph computes the members from a rule.
+func (g *Group) IsDynamic() bool { return slices.Contains(g.GroupTypes, "DynamicMembership") }
+
+// LoadState reads a state file; unknown fields are errors so that a typo
+// in a hand-written seed does not silently drop data.
 func LoadState(path string) (*State, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -68,59 +119,27 @@ func LoadState(path string) (*State, error) {
 	return &st, nil
 }
 
-// directory indexes a State for lookups by id and by name.
-type directory struct {
-	users      map[string]*User // by lower-case id and lower-case UPN
-	groups     map[string]*Group
-	devices    map[string]*Device
-	userOrder  []*User // stable listing order
-	groupOrder []*Group
-	members    map[string]map[string]bool // group id -> member ids
-	owners     map[string]map[string]bool
+// SaveState writes st atomically: a reader never sees half a file, and a
+// crash leaves the previous state.
+func SaveState(path string, st *State) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
-func index(st *State) (*directory, error) {
-	d := &directory{users: map[string]*User{}, groups: map[string]*Group{}, devices: map[string]*Device{},
-		members: map[string]map[string]bool{}, owners: map[string]map[string]bool{}}
-	for _, u := range st.Users {
-		if _, dup := d.users[strings.ToLower(u.ID)]; dup {
-			return nil, fmt.Errorf("state: duplicate user id %s", u.ID)
-		}
-		d.users[strings.ToLower(u.ID)] = u
-		d.users[strings.ToLower(u.UserPrincipalName)] = u
-		d.userOrder = append(d.userOrder, u)
-	}
-	for _, x := range st.Devices {
-		d.devices[strings.ToLower(x.ID)] = x
-	}
-	for _, g := range st.Groups {
-		d.groups[strings.ToLower(g.ID)] = g
-		d.groupOrder = append(d.groupOrder, g)
-		d.members[g.ID] = setOf(g.Members)
-		d.owners[g.ID] = setOf(g.Owners)
-	}
-	return d, nil
-}
-
-func setOf(ids []string) map[string]bool {
-	m := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		m[strings.ToLower(id)] = true
-	}
-	return m
-}
-
-// object finds any directory object by id and returns its OData type.
-func (d *directory) object(id string) (any, string, bool) {
-	id = strings.ToLower(id)
-	if u, ok := d.users[id]; ok && strings.EqualFold(u.ID, id) {
-		return u, "#microsoft.graph.user", true
-	}
-	if g, ok := d.groups[id]; ok {
-		return g, "#microsoft.graph.group", true
-	}
-	if x, ok := d.devices[id]; ok {
-		return x, "#microsoft.graph.device", true
-	}
-	return nil, "", false
-}
+func lower(s string) string { return strings.ToLower(s) }

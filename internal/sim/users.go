@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
-	"strings"
+	"strconv"
 )
 
 // defaultUserProperties is the property set of GET /users without $select
@@ -12,7 +14,11 @@ var defaultUserProperties = []string{"businessPhones", "displayName", "givenName
 
 func (s *Server) routeUsers() {
 	s.mux.HandleFunc("GET /v1.0/users", s.listUsers)
+	s.mux.HandleFunc("GET /v1.0/users/$count", s.countUsers)
+	s.mux.HandleFunc("POST /v1.0/users", s.createUser)
 	s.mux.HandleFunc("GET /v1.0/users/{id}", s.getUser)
+	s.mux.HandleFunc("PATCH /v1.0/users/{id}", s.updateUser)
+	s.mux.HandleFunc("DELETE /v1.0/users/{id}", s.deleteUser)
 }
 
 func (u *User) props() map[string]any {
@@ -24,10 +30,32 @@ func (u *User) props() map[string]any {
 	m["userPrincipalName"] = u.UserPrincipalName
 	m["displayName"] = u.DisplayName
 	m["accountEnabled"] = u.AccountEnabled
-	if u.Mail != "" {
-		m["mail"] = u.Mail
-	}
+	m["userType"] = nullIfEmpty(u.UserType)
+	m["mail"] = nullIfEmpty(u.Mail)
+	m["mailNickname"] = nullIfEmpty(u.MailNickname)
 	return m
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// user finds a user by id or userPrincipalName, answering 404 itself
+// (also during the replication window of a new user).
+func (s *Server) user(w http.ResponseWriter, r *http.Request) (*User, bool) {
+	id := r.PathValue("id")
+	u, ok := s.t.users[lower(id)]
+	if !ok {
+		u, ok = s.t.upns[lower(id)]
+	}
+	if !ok || s.lagged(u.ID) {
+		notFound(w, r, id)
+		return nil, false
+	}
+	return u, true
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -35,19 +63,27 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	all := make([]map[string]any, len(s.dir.userOrder))
-	for i, u := range s.dir.userOrder {
-		all[i] = u.props()
+	all := make([]map[string]any, 0, len(s.t.userOrder))
+	for _, id := range s.t.userOrder {
+		all = append(all, s.t.users[id].props())
 	}
 	page(w, r, lq, "users", selectItems(lq, all, defaultUserProperties))
 }
 
-// getUser answers /users/{id | userPrincipalName}.
+// countUsers is GET /users/$count: text/plain, and only with
+// ConsistencyLevel: eventual (§1.1, §1.2).
+func (s *Server) countUsers(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("ConsistencyLevel") != "eventual" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "$count is not currently supported.")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	fmt.Fprint(w, strconv.Itoa(len(s.t.users)))
+}
+
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	u, ok := s.dir.users[strings.ToLower(id)]
+	u, ok := s.user(w, r)
 	if !ok {
-		notFound(w, r, id)
 		return
 	}
 	lq, ok := parseList(w, r)
@@ -57,4 +93,113 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	body := project(u.props(), lq.sel, defaultUserProperties)
 	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users/$entity"
 	writeJSON(w, http.StatusOK, body)
+}
+
+// createUser is POST /users: accountEnabled, displayName, mailNickname,
+// userPrincipalName and passwordProfile are required.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var in map[string]any
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	for _, req := range []string{"accountEnabled", "displayName", "mailNickname", "userPrincipalName", "passwordProfile"} {
+		if in[req] == nil {
+			writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+				"Invalid value specified for property '"+req+"' of resource 'User'.")
+			return
+		}
+	}
+	upn, _ := in["userPrincipalName"].(string)
+	if _, dup := s.t.upns[lower(upn)]; dup {
+		writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
+			"Another object with the same value for property userPrincipalName already exists.")
+		return
+	}
+	u := &User{ID: newID(), Properties: map[string]any{}}
+	applyUser(u, in)
+	_ = s.t.addUser(u)
+	s.t.created[lower(u.ID)] = s.opts.Now()
+	body := project(u.props(), nil, defaultUserProperties)
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users/$entity"
+	writeJSON(w, http.StatusCreated, body)
+}
+
+// applyUser copies request properties onto a user; the password is
+// accepted and never stored.
+func applyUser(u *User, in map[string]any) {
+	for k, v := range in {
+		switch k {
+		case "id", "passwordProfile", "@odata.type":
+		case "userPrincipalName":
+			u.UserPrincipalName, _ = v.(string)
+		case "displayName":
+			u.DisplayName, _ = v.(string)
+		case "mail":
+			u.Mail, _ = v.(string)
+		case "mailNickname":
+			u.MailNickname, _ = v.(string)
+		case "userType":
+			u.UserType, _ = v.(string)
+		case "accountEnabled":
+			u.AccountEnabled, _ = v.(bool)
+		default:
+			if v == nil {
+				delete(u.Properties, k)
+			} else {
+				u.Properties[k] = v
+			}
+		}
+	}
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.user(w, r)
+	if !ok {
+		return
+	}
+	var in map[string]any
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if upn, ok := in["userPrincipalName"].(string); ok && lower(upn) != lower(u.UserPrincipalName) {
+		if _, dup := s.t.upns[lower(upn)]; dup {
+			writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
+				"Another object with the same value for property userPrincipalName already exists.")
+			return
+		}
+		delete(s.t.upns, lower(u.UserPrincipalName))
+		s.t.upns[lower(upn)] = u
+	}
+	if u.Properties == nil {
+		u.Properties = map[string]any{}
+	}
+	applyUser(u, in)
+	u.seq = s.t.next()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// deleteUser removes the user and its memberships. (Graph soft-deletes
+// users for 30 days; entrasync never deletes users, so the emulator keeps
+// only the permanent form.)
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.user(w, r)
+	if !ok {
+		return
+	}
+	id := lower(u.ID)
+	s.t.removeEverywhere(id)
+	delete(s.t.users, id)
+	delete(s.t.upns, lower(u.UserPrincipalName))
+	s.t.userOrder = removeID(s.t.userOrder, id)
+	s.t.tombstones = append(s.t.tombstones, tombstone{seq: s.t.next(), id: u.ID, kind: "user", reason: "deleted"})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeBody reads a JSON object body, answering 400 itself.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid JSON in request body: "+err.Error())
+		return false
+	}
+	return true
 }

@@ -1,0 +1,173 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+)
+
+// JSON batching (graph-api.md §3).
+
+const maxBatchItems = 20
+
+type batchItem struct {
+	ID        string            `json:"id"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	Body      json.RawMessage   `json:"body"`
+	DependsOn []string          `json:"dependsOn"`
+}
+
+type batchResponse struct {
+	ID      string            `json:"id"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    json.RawMessage   `json:"body,omitempty"`
+}
+
+// batch runs a $batch under the tenant lock that ServeHTTP already holds.
+// Malformed batches are 400 as a whole; otherwise the outer status is 200
+// and each item has its own status, headers and body.
+func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Requests []batchItem `json:"requests"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeError(w, r, http.StatusBadRequest, "BadRequest", "Invalid batch payload format: "+err.Error())
+		return
+	}
+	if len(in.Requests) == 0 {
+		writeError(w, r, http.StatusBadRequest, "BadRequest", "Invalid batch payload format: no requests.")
+		return
+	}
+	if len(in.Requests) > maxBatchItems {
+		writeError(w, r, http.StatusBadRequest, "BadRequest", "Number of requests in a batch exceeds the limit of 20.")
+		return
+	}
+	byID := map[string]*batchItem{}
+	for i := range in.Requests {
+		it := &in.Requests[i]
+		key := lower(it.ID)
+		switch {
+		case it.ID == "" || it.Method == "" || it.URL == "":
+			writeError(w, r, http.StatusBadRequest, "BadRequest", "Each request in a batch needs id, method and url.")
+			return
+		case byID[key] != nil:
+			// Ids are case-insensitive and unique (§3).
+			writeError(w, r, http.StatusBadRequest, "BadRequest", "Batch request ids must be unique: '"+it.ID+"'.")
+			return
+		case strings.HasPrefix(it.URL, "http://") || strings.HasPrefix(it.URL, "https://"):
+			writeError(w, r, http.StatusBadRequest, "BadRequest", "Batch request urls must be relative: '"+it.URL+"'.")
+			return
+		case len(it.Body) > 0 && string(it.Body) != "null" && contentType(it.Headers) == "":
+			writeError(w, r, http.StatusBadRequest, "BadRequest", "A batch request with a body needs a Content-Type header: '"+it.ID+"'.")
+			return
+		}
+		byID[key] = it
+	}
+	for _, it := range in.Requests {
+		for _, dep := range it.DependsOn {
+			if byID[lower(dep)] == nil {
+				writeError(w, r, http.StatusBadRequest, "BadRequest", "Request '"+it.ID+"' depends on unknown request '"+dep+"'.")
+				return
+			}
+		}
+	}
+
+	// Run items once their dependencies have run; an item whose
+	// dependency failed fails with 424 (§3).
+	status := map[string]int{}
+	var out []batchResponse
+	for len(status) < len(in.Requests) {
+		progressed := false
+		for i := range in.Requests {
+			it := &in.Requests[i]
+			key := lower(it.ID)
+			if _, done := status[key]; done {
+				continue
+			}
+			ready, failed := true, false
+			for _, dep := range it.DependsOn {
+				st, done := status[lower(dep)]
+				if !done {
+					ready = false
+				} else if st >= 400 {
+					failed = true
+				}
+			}
+			if !ready {
+				continue
+			}
+			progressed = true
+			var resp batchResponse
+			if failed {
+				resp = batchResponse{ID: it.ID, Status: http.StatusFailedDependency}
+			} else {
+				resp = s.runItem(r, it)
+			}
+			status[key] = resp.Status
+			out = append(out, resp)
+		}
+		if !progressed {
+			writeError(w, r, http.StatusBadRequest, "BadRequest", "The dependsOn relations of the batch form a cycle.")
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(map[string]any{"responses": out})
+}
+
+func contentType(h map[string]string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, "Content-Type") {
+			return v
+		}
+	}
+	return ""
+}
+
+// runItem dispatches one item through the same routing, throttling and
+// statistics as a direct request.
+func (s *Server) runItem(outer *http.Request, it *batchItem) batchResponse {
+	var body []byte
+	if len(it.Body) > 0 && string(it.Body) != "null" {
+		body = it.Body
+		// A binary body arrives base64-encoded as a JSON string.
+		if ct := contentType(it.Headers); it.Body[0] == '"' && !strings.Contains(ct, "json") {
+			var enc string
+			_ = json.Unmarshal(it.Body, &enc)
+			body, _ = base64.StdEncoding.DecodeString(enc)
+		}
+	}
+	target := "/v1.0/" + strings.TrimPrefix(it.URL, "/")
+	req := httptest.NewRequest(strings.ToUpper(it.Method), target, bytes.NewReader(body))
+	req = req.WithContext(outer.Context())
+	req.Host, req.TLS = outer.Host, outer.TLS
+	for k, v := range it.Headers {
+		req.Header.Set(k, v)
+	}
+	if c := outer.Header.Get("client-request-id"); c != "" && req.Header.Get("client-request-id") == "" {
+		req.Header.Set("client-request-id", c)
+	}
+	rec := httptest.NewRecorder()
+	rec.Header().Set("request-id", newID())
+	s.serveLocked(rec, req, true)
+	resp := batchResponse{ID: it.ID, Status: rec.Code, Headers: map[string]string{}}
+	for k := range rec.Header() {
+		resp.Headers[k] = rec.Header().Get(k)
+	}
+	if b := rec.Body.Bytes(); len(bytes.TrimSpace(b)) > 0 {
+		if json.Valid(b) {
+			resp.Body = json.RawMessage(bytes.TrimSpace(b))
+		} else {
+			enc, _ := json.Marshal(string(b))
+			resp.Body = enc
+		}
+	}
+	return resp
+}

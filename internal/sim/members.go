@@ -1,0 +1,276 @@
+package sim
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+func (s *Server) routeMembers() {
+	for _, rel := range []string{"members", "owners", "transitiveMembers"} {
+		s.mux.HandleFunc("GET /v1.0/groups/{id}/"+rel, s.listRelation(rel))
+		// OData casts such as /members/microsoft.graph.user (§2.4).
+		s.mux.HandleFunc("GET /v1.0/groups/{id}/"+rel+"/{cast}", s.listRelation(rel))
+	}
+	s.mux.HandleFunc("POST /v1.0/groups/{id}/members/$ref", s.addRef("members"))
+	s.mux.HandleFunc("POST /v1.0/groups/{id}/owners/$ref", s.addRef("owners"))
+	s.mux.HandleFunc("DELETE /v1.0/groups/{id}/members/{member}/$ref", s.removeRef("members"))
+	s.mux.HandleFunc("DELETE /v1.0/groups/{id}/owners/{member}/$ref", s.removeRef("owners"))
+	s.mux.HandleFunc("DELETE /v1.0/groups/{id}/members/{member}", s.deleteMemberObject)
+}
+
+var castTypes = map[string]string{
+	"microsoft.graph.user": "#microsoft.graph.user", "microsoft.graph.group": "#microsoft.graph.group",
+	"microsoft.graph.device": "#microsoft.graph.device", "microsoft.graph.servicePrincipal": "#microsoft.graph.servicePrincipal",
+}
+
+// relationIDs returns the ids in a group's members, owners or
+// transitiveMembers, in a stable order. Dynamic groups are evaluated.
+func (s *Server) relationIDs(g *Group, rel string) []string {
+	switch rel {
+	case "owners":
+		return slices.Sorted(func(yield func(string) bool) {
+			for id := range g.owners {
+				if !yield(id) {
+					return
+				}
+			}
+		})
+	case "transitiveMembers":
+		seen := map[string]bool{}
+		var out []string
+		queue := []*Group{g}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, id := range s.memberIDs(cur) {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				out = append(out, id)
+				if nested, ok := s.t.groups[id]; ok {
+					queue = append(queue, nested)
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return s.memberIDs(g)
+}
+
+func (s *Server) memberIDs(g *Group) []string {
+	if g.IsDynamic() {
+		return s.dynamicMembers(g)
+	}
+	return g.sortedMembers()
+}
+
+// directoryObject renders a member with its type's default properties.
+func (s *Server) directoryObject(id string, sel []string) map[string]any {
+	obj, typ, ok := s.t.object(id)
+	if !ok {
+		return nil
+	}
+	var p map[string]any
+	switch o := obj.(type) {
+	case *User:
+		p = project(o.props(), sel, defaultUserProperties)
+	case *Group:
+		p = project(o.props(), sel, defaultGroupProperties)
+	case *Device:
+		p = project(o.props(), sel, defaultDeviceProperties)
+	case *ServicePrincipal:
+		p = project(o.props(), sel, []string{"id", "appId", "displayName"})
+	}
+	p["@odata.type"] = typ
+	return p
+}
+
+// listRelation lists a directoryObject collection (§2.4): typed items,
+// pages of 100 by default; $filter, $orderby and casts need an advanced
+// query. Without them only the current page is rendered, so paging a
+// large group stays cheap.
+func (s *Server) listRelation(rel string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		g, ok := s.group(w, r)
+		if !ok {
+			return
+		}
+		lq, ok := parseList(w, r)
+		if !ok {
+			return
+		}
+		castType := ""
+		if cast := r.PathValue("cast"); cast != "" {
+			if castType = castTypes[cast]; castType == "" {
+				unknownRoute(w, r)
+				return
+			}
+		}
+		if (lq.filter != nil || lq.orderBy != "" || castType != "") && !lq.advanced {
+			writeError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery",
+				"This query on a directory relationship needs an advanced query: add $count=true and the ConsistencyLevel: eventual header.")
+			return
+		}
+		ids := s.relationIDs(g, rel)
+		context := "directoryObjects"
+		if castType == "" && lq.filter == nil && lq.orderBy == "" {
+			start, end := window(lq, len(ids))
+			items := make([]map[string]any, 0, end-start)
+			for _, id := range ids[start:end] {
+				if p := s.directoryObject(id, lq.sel); p != nil {
+					items = append(items, p)
+				}
+			}
+			writePage(w, r, lq, context, items, len(ids))
+			return
+		}
+		var all []map[string]any
+		for _, id := range ids {
+			obj, typ, ok := s.t.object(id)
+			if !ok || (castType != "" && typ != castType) {
+				continue
+			}
+			p := propsOf(obj)
+			p["@odata.type"] = typ
+			all = append(all, p)
+		}
+		if castType != "" {
+			context = strings.TrimPrefix(castType, "#microsoft.graph.") + "s"
+		}
+		page(w, r, lq, context, selectItems(lq, all, defaultsOf(castType)))
+	}
+}
+
+func propsOf(obj any) map[string]any {
+	switch o := obj.(type) {
+	case *User:
+		return o.props()
+	case *Group:
+		return o.props()
+	case *Device:
+		return o.props()
+	case *ServicePrincipal:
+		return o.props()
+	}
+	return map[string]any{}
+}
+
+func defaultsOf(castType string) []string {
+	switch castType {
+	case "#microsoft.graph.user":
+		return defaultUserProperties
+	case "#microsoft.graph.group":
+		return defaultGroupProperties
+	case "#microsoft.graph.device":
+		return defaultDeviceProperties
+	}
+	return []string{"id", "displayName"}
+}
+
+// addRef is POST /groups/{id}/members/$ref or /owners/$ref (§2.5, §2.7):
+// 204; 400 "already exist" for a member; 404 for a missing object.
+func (s *Server) addRef(rel string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		g, ok := s.group(w, r)
+		if !ok {
+			return
+		}
+		var in map[string]any
+		if !decodeBody(w, r, &in) {
+			return
+		}
+		ref, _ := in["@odata.id"].(string)
+		if ref == "" {
+			writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier ''.")
+			return
+		}
+		ids, ok := s.resolveBinds(w, r, []string{ref})
+		if !ok {
+			return
+		}
+		id := ids[0]
+		if rel == "members" {
+			if g.IsDynamic() {
+				dynamicRefused(w, r)
+				return
+			}
+			if g.members[id] {
+				alreadyExists(w, r, rel)
+				return
+			}
+			s.t.setMember(g, id, true)
+		} else {
+			if _, isUser := s.t.users[id]; !isUser {
+				if _, isSP := s.t.sps[id]; !isSP {
+					writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Only users and service principals can own a group.")
+					return
+				}
+			}
+			if g.owners[id] {
+				alreadyExists(w, r, rel)
+				return
+			}
+			g.owners[id] = true
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// removeRef is DELETE /groups/{id}/members/{memberId}/$ref (§2.6): 204;
+// 404 Request_ResourceNotFound for a non-member; the last owner cannot
+// be removed.
+func (s *Server) removeRef(rel string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		g, ok := s.group(w, r)
+		if !ok {
+			return
+		}
+		id := lower(r.PathValue("member"))
+		if rel == "members" {
+			if g.IsDynamic() {
+				dynamicRefused(w, r)
+				return
+			}
+			if !g.members[id] {
+				notFound(w, r, r.PathValue("member"))
+				return
+			}
+			s.t.setMember(g, id, false)
+		} else {
+			if !g.owners[id] {
+				notFound(w, r, r.PathValue("member"))
+				return
+			}
+			if len(g.owners) == 1 {
+				writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+					"The group must have at least one owner, hence this owner cannot be removed.")
+				return
+			}
+			delete(g.owners, id)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// deleteMemberObject: DELETE without /$ref deletes the member object
+// itself (§2.6). Only user members are deletable here.
+func (s *Server) deleteMemberObject(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.group(w, r)
+	if !ok {
+		return
+	}
+	id := lower(r.PathValue("member"))
+	if !g.members[id] {
+		notFound(w, r, r.PathValue("member"))
+		return
+	}
+	if _, isUser := s.t.users[id]; !isUser {
+		writeError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
+	r.SetPathValue("id", id)
+	s.deleteUser(w, r)
+}
