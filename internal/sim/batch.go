@@ -11,7 +11,10 @@ import (
 
 // JSON batching (graph-api.md §3).
 
-const maxBatchItems = 20
+const (
+	maxBatchItems = 20
+	batchRoute    = "POST /v1.0/$batch"
+)
 
 type batchItem struct {
 	ID        string            `json:"id"`
@@ -122,6 +125,17 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"responses": out})
 }
 
+// graphHeaderName spells a header as Graph does in batch items: its own
+// headers lower-case (x-ms-resource-unit, request-id), standard ones
+// canonical (Content-Type, Retry-After).
+func graphHeaderName(k string) string {
+	l := lower(k)
+	if strings.HasPrefix(l, "x-ms-") || l == "request-id" || l == "client-request-id" {
+		return l
+	}
+	return k
+}
+
 func contentType(h map[string]string) string {
 	for k, v := range h {
 		if strings.EqualFold(k, "Content-Type") {
@@ -159,7 +173,7 @@ func (s *Server) runItem(outer *http.Request, it *batchItem) batchResponse {
 	s.serveLocked(rec, req, true)
 	resp := batchResponse{ID: it.ID, Status: rec.Code, Headers: map[string]string{}}
 	for k := range rec.Header() {
-		resp.Headers[k] = rec.Header().Get(k)
+		resp.Headers[graphHeaderName(k)] = rec.Header().Get(k)
 	}
 	if b := rec.Body.Bytes(); len(bytes.TrimSpace(b)) > 0 {
 		if json.Valid(b) {

@@ -95,7 +95,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeDeleted()
 	s.routeExtensions()
 	s.routeDelta()
-	s.mux.HandleFunc("POST /v1.0/$batch", s.batch)
+	s.mux.HandleFunc(batchRoute, s.batch)
 	return s, nil
 }
 
@@ -138,6 +138,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveLocked throttles, dispatches and records one request or batch item.
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
 	_, pattern := s.mux.Handler(r)
+	if pattern == batchRoute {
+		// The envelope costs nothing; each item is charged as it runs (§3).
+		s.mux.ServeHTTP(w, r)
+		s.stats.record(r.Method, pattern, 0, 0, http.StatusOK, false)
+		return
+	}
 	cost, writes := requestCost(r, pattern)
 	w.Header().Set("x-ms-resource-unit", fmt.Sprint(cost))
 	if wait, scope, ok := s.buckets.take(float64(cost), float64(writes)); !ok {

@@ -41,7 +41,7 @@ func newStats() *statsRecorder { return &statsRecorder{routes: map[string]*Route
 func (r *statsRecorder) record(method, pattern string, ru, writes, status int, batchItem bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if pattern == "POST /v1.0/$batch" {
+	if pattern == batchRoute {
 		r.s.HTTPRequests++
 		return
 	}

@@ -1,0 +1,347 @@
+package sim
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func postJSON(t *testing.T, url, body string, headers map[string]string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(data, &out)
+	return resp.StatusCode, resp.Header, out
+}
+
+func batchResponses(t *testing.T, out map[string]any) map[string]map[string]any {
+	t.Helper()
+	byID := map[string]map[string]any{}
+	list, _ := out["responses"].([]any)
+	for _, x := range list {
+		m := x.(map[string]any)
+		byID[m["id"].(string)] = m
+	}
+	return byID
+}
+
+// §3 JSON batching.
+func TestBatch(t *testing.T) {
+	ts, s := fixture(t, 0, Options{})
+	url := ts.URL + "/v1.0/$batch"
+	s.ResetStats()
+	status, _, out := postJSON(t, url, `{"requests":[
+		{"id":"0b4f4e52-1111-4111-8111-000000000001","method":"GET","url":"/users/`+alice+`?$select=id"},
+		{"id":"2","method":"POST","url":"groups/`+finance+`/members/$ref","headers":{"Content-Type":"application/json"},"body":`+ref(bob)+`},
+		{"id":"3","method":"POST","url":"/groups/`+finance+`/members/$ref","headers":{"Content-Type":"application/json"},"body":`+ref(bob)+`,"dependsOn":["2"]},
+		{"id":"4","method":"GET","url":"/users/nobody@contoso.com","dependsOn":["3"]},
+		{"id":"5","method":"GET","url":"/nothing"}]}`, nil)
+	if status != 200 {
+		t.Fatalf("outer status %d: %v", status, out)
+	}
+	r := batchResponses(t, out)
+	want := map[string]float64{"0b4f4e52-1111-4111-8111-000000000001": 200, "2": 204, "3": 400, "4": 424, "5": 400}
+	for id, st := range want {
+		if r[id]["status"] != st {
+			t.Errorf("item %s: status %v, want %v (%v)", id, r[id]["status"], st, r[id])
+		}
+	}
+	if body, _ := json.Marshal(r["3"]["body"]); !strings.Contains(string(body), "already exist") {
+		t.Errorf("item 3 body: %s", body)
+	}
+	if h, _ := r["0b4f4e52-1111-4111-8111-000000000001"]["headers"].(map[string]any); h["x-ms-resource-unit"] == nil {
+		t.Errorf("item headers lack x-ms-resource-unit: %v", h)
+	}
+	if st := s.Stats(); st.HTTPRequests != 1 || st.BatchItems != 4 {
+		t.Errorf("stats: %d HTTP requests, %d batch items; want 1 and 4 (the 424 item never ran)", st.HTTPRequests, st.BatchItems)
+	}
+
+	bad := []struct{ name, body string }{
+		{"21 items", `{"requests":[` + strings.TrimSuffix(strings.Repeat(`{"id":"x","method":"GET","url":"/users"},`, 21), ",") + `]}`},
+		{"duplicate ids ignoring case", `{"requests":[{"id":"a","method":"GET","url":"/users"},{"id":"A","method":"GET","url":"/users"}]}`},
+		{"absolute url", `{"requests":[{"id":"a","method":"GET","url":"https://graph.microsoft.com/v1.0/users"}]}`},
+		{"body without Content-Type", `{"requests":[{"id":"a","method":"POST","url":"/groups","body":{"displayName":"x"}}]}`},
+		{"unknown dependency", `{"requests":[{"id":"a","method":"GET","url":"/users","dependsOn":["b"]}]}`},
+		{"not JSON", `{"requests":`},
+	}
+	for _, b := range bad {
+		if status, _, _ := postJSON(t, url, b.body, nil); status != 400 {
+			t.Errorf("%s: status %d, want 400", b.name, status)
+		}
+	}
+}
+
+// §4 throttling, also inside $batch.
+func TestThrottling(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ts, s := fixture(t, 0, Options{Throttle: true, ResourceUnits: 10, Writes: 2, Now: func() time.Time { return now }})
+	get := func() *http.Response {
+		resp, err := http.Get(ts.URL + "/v1.0/users") // costs 2 RU
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := 0; i < 5; i++ {
+		if resp := get(); resp.StatusCode != 200 || resp.Header.Get("x-ms-resource-unit") != "2" {
+			t.Fatalf("request %d: %d, x-ms-resource-unit %q", i, resp.StatusCode, resp.Header.Get("x-ms-resource-unit"))
+		}
+	}
+	resp := get()
+	if resp.StatusCode != 429 {
+		t.Fatalf("6th request: %d, want 429", resp.StatusCode)
+	}
+	// 2 RU short at 1 RU/s (10 per 10 s): Retry-After 2 seconds.
+	if ra := resp.Header.Get("Retry-After"); ra != "2" {
+		t.Errorf("Retry-After %q, want 2", ra)
+	}
+	if !strings.HasPrefix(resp.Header.Get("x-ms-throttle-scope"), "Tenant_Application/ReadWrite/") {
+		t.Errorf("x-ms-throttle-scope %q", resp.Header.Get("x-ms-throttle-scope"))
+	}
+	now = now.Add(1500 * time.Millisecond) // 1.5 RU back: 0.5 short
+	if resp := get(); resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "0.5" {
+		t.Errorf("after 1.5 s: %d Retry-After %q, want 429 and a fractional 0.5", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	now = now.Add(10 * time.Second)
+	// Writes: 2 per 150 s. The third write inside one batch is throttled
+	// on its own, with its own Retry-After, and the batch is still 200.
+	item := func(id string) string {
+		return `{"id":"` + id + `","method":"PATCH","url":"/groups/` + finance + `","headers":{"Content-Type":"application/json"},"body":{"description":"x"}}`
+	}
+	status, _, out := postJSON(t, ts.URL+"/v1.0/$batch", `{"requests":[`+item("1")+`,`+item("2")+`,`+item("3")+`]}`, nil)
+	r := batchResponses(t, out)
+	if status != 200 || r["1"]["status"] != 204.0 || r["2"]["status"] != 204.0 || r["3"]["status"] != 429.0 {
+		t.Fatalf("batch: %d %v", status, out)
+	}
+	if h := r["3"]["headers"].(map[string]any); h["Retry-After"] != "75" || h["x-ms-throttle-information"] != "WriteLimitExceeded" || h["x-ms-resource-unit"] != "1" {
+		t.Errorf("throttled item headers: %v", h)
+	}
+	if st := s.Stats(); st.Throttled != 3 {
+		t.Errorf("stats.Throttled = %d, want 3", st.Throttled)
+	}
+}
+
+// §5 replication lag.
+func TestReplicationLag(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ts, _ := fixture(t, 0, Options{ReplicationLag: 5 * time.Second, Now: func() time.Time { return now }})
+	_, _, g := postJSON(t, ts.URL+"/v1.0/groups", `{"displayName":"New","mailEnabled":false,"mailNickname":"new","securityEnabled":true}`, nil)
+	id := g["id"].(string)
+	var body map[string]any
+	if st := getJSON(t, ts.URL+"/v1.0/groups/"+id, nil, &body); st != 404 {
+		t.Fatalf("read right after create: %d, want 404", st)
+	}
+	if st, _, _ := postJSON(t, ts.URL+"/v1.0/groups/"+id+"/members/$ref", ref(alice), nil); st != 404 {
+		t.Fatalf("member add right after create: %d, want 404", st)
+	}
+	now = now.Add(6 * time.Second)
+	if st := getJSON(t, ts.URL+"/v1.0/groups/"+id, nil, &body); st != 200 {
+		t.Fatalf("read after the lag: %d", st)
+	}
+}
+
+// Faults are reproducible from the seed and counted.
+func TestFaults(t *testing.T) {
+	outcomes := func() string {
+		ts, s := fixture(t, 0, Options{FaultRate: 0.5, Seed: 42})
+		var b strings.Builder
+		for i := 0; i < 40; i++ {
+			resp, err := http.Get(ts.URL + "/v1.0/users?$select=id")
+			switch {
+			case err != nil:
+				b.WriteString("x")
+			default:
+				b.WriteString(map[int]string{200: ".", 500: "5", 503: "3"}[resp.StatusCode])
+				if resp.StatusCode == 503 && resp.Header.Get("Retry-After") == "" {
+					t.Error("503 without Retry-After")
+				}
+				resp.Body.Close()
+			}
+		}
+		if s.Stats().Faults == 0 {
+			t.Error("no faults counted")
+		}
+		return b.String()
+	}
+	a, b := outcomes(), outcomes()
+	if a != b {
+		t.Errorf("same seed, different faults:\n%s\n%s", a, b)
+	}
+	for _, want := range []string{".", "5", "3", "x"} {
+		if !strings.Contains(a, want) {
+			t.Errorf("outcomes %s lack %q", a, want)
+		}
+	}
+}
+
+// msgraph-sdk-go gzips request bodies (§11.3).
+func TestGzipRequestBody(t *testing.T) {
+	ts, _ := fixture(t, 0, Options{})
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(ref(bob)))
+	zw.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/v1.0/groups/"+finance+"/members/$ref", &buf)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 {
+		t.Fatalf("gzip body: %d", resp.StatusCode)
+	}
+}
+
+// §15 the authority, and --require-auth on Graph.
+func TestAuthority(t *testing.T) {
+	ts, s := fixture(t, 0, Options{RequireAuth: true})
+	a, err := s.StartAuthority("127.0.0.1:0", filepath.Join(t.TempDir(), "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(a.CAPEM)
+	tlsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+
+	resp, err := tlsClient.Get(a.URL + "tenant-x/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&cfg)
+	resp.Body.Close()
+	if te, _ := cfg["token_endpoint"].(string); te != a.URL+"tenant-x/oauth2/v2.0/token" {
+		t.Fatalf("token_endpoint %q", cfg["token_endpoint"])
+	}
+	token := func(form url.Values) (int, map[string]any) {
+		resp, err := tlsClient.PostForm(cfg["token_endpoint"].(string), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	const client = "11111111-1111-4111-8111-111111111111"
+	base := url.Values{"grant_type": {"client_credentials"}, "client_id": {client}, "scope": {"https://graph.microsoft.com/.default"}}
+	withSecret := func(secret string) url.Values {
+		v := url.Values{}
+		for k, x := range base {
+			v[k] = x
+		}
+		v.Set("client_secret", secret)
+		return v
+	}
+	if st, out := token(withSecret("wrong")); st != 400 || out["error"] != "invalid_client" {
+		t.Errorf("wrong secret: %d %v", st, out)
+	}
+	st, out := token(withSecret("s3cret"))
+	if st != 200 || out["token_type"] != "Bearer" || out["access_token"] == "" {
+		t.Fatalf("secret: %d %v", st, out)
+	}
+	claims, _ := json.Marshal(map[string]any{"iss": client, "sub": client, "aud": cfg["token_endpoint"], "exp": time.Now().Add(time.Minute).Unix()})
+	assertion := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"
+	v := url.Values{}
+	for k, x := range base {
+		v[k] = x
+	}
+	v.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+	v.Set("client_assertion", assertion)
+	if st, out := token(v); st != 200 {
+		t.Errorf("assertion: %d %v", st, out)
+	}
+
+	call := func(auth string) int {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1.0/users", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := call(""); c != 401 {
+		t.Errorf("no token: %d", c)
+	}
+	if c := call("Bearer forged"); c != 401 {
+		t.Errorf("forged token: %d", c)
+	}
+	if c := call("Bearer " + out["access_token"].(string)); c != 200 {
+		t.Errorf("issued token: %d", c)
+	}
+}
+
+// State is saved atomically and loads back the same.
+func TestPersistence(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tenant.json")
+	if err := SaveState(path, testState(0)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(st, Options{StatePath: path, SaveDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, s)
+	if code, _, _ := postJSON(t, ts.URL+"/v1.0/groups/"+finance+"/members/$ref", ref(carol), nil); code != 204 {
+		t.Fatal(code)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := LoadState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range again.Groups {
+		if g.ID == finance && strings.Join(g.Members, ",") != carol+","+alice { // sorted by id
+			t.Fatalf("saved members of finance: %v", g.Members)
+		}
+	}
+	if _, err := LoadState(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Error("missing state file loaded")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	_ = SaveState(bad, testState(0))
+	data, _ := json.Marshal(map[string]any{"users": []any{}, "grups": []any{}})
+	_ = writeFile(bad, data)
+	if _, err := LoadState(bad); err == nil || !strings.Contains(err.Error(), "grups") {
+		t.Errorf("unknown field: %v", err)
+	}
+	dup := testState(0)
+	dup.Users = append(dup.Users, &User{ID: alice, UserPrincipalName: "x@contoso.com"})
+	if _, err := NewServer(dup, Options{}); err == nil {
+		t.Error("duplicate user id accepted")
+	}
+}

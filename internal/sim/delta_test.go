@@ -1,0 +1,174 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+type deltaPage struct {
+	Value     []map[string]any `json:"value"`
+	NextLink  string           `json:"@odata.nextLink"`
+	DeltaLink string           `json:"@odata.deltaLink"`
+}
+
+// drain follows nextLinks to the deltaLink, returning every item and the
+// number of pages.
+func drain(t *testing.T, url string) ([]map[string]any, string, int) {
+	t.Helper()
+	var items []map[string]any
+	pages := 0
+	for {
+		var p deltaPage
+		if st := getJSON(t, url, nil, &p); st != 200 {
+			t.Fatalf("GET %s: %d", url, st)
+		}
+		pages++
+		items = append(items, p.Value...)
+		if p.DeltaLink != "" {
+			if p.NextLink != "" {
+				t.Fatal("a page has both nextLink and deltaLink")
+			}
+			return items, p.DeltaLink, pages
+		}
+		if p.NextLink == "" {
+			t.Fatal("a page has neither nextLink nor deltaLink")
+		}
+		url = p.NextLink
+	}
+}
+
+func send(t *testing.T, method, url, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d", method, url, resp.StatusCode)
+	}
+}
+
+// §1.3, §2.8.
+func TestGroupsDelta(t *testing.T) {
+	ts, _ := fixture(t, 1200, Options{})
+	base := ts.URL + "/v1.0"
+	// A large group: 1,200 members.
+	var ids []string
+	for i := 0; i < 1200; i++ {
+		ids = append(ids, fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+	}
+	for i := 0; i < len(ids); i += 20 {
+		send(t, "PATCH", base+"/groups/"+sales, binds(ids[i:i+20]...))
+	}
+
+	// Initial round, the SDK's long form of the path.
+	items, deltaLink, pages := drain(t, base+"/groups/microsoft.graph.delta")
+	if !strings.HasPrefix(deltaLink, ts.URL+"/v1.0/groups/delta?$deltatoken=") {
+		t.Fatalf("deltaLink %q is not absolute on the emulator", deltaLink)
+	}
+	members := map[string]int{}
+	salesItems := 0
+	for _, it := range items {
+		if it["id"] == sales {
+			salesItems++
+			for _, m := range it["members@delta"].([]any) {
+				members[m.(map[string]any)["id"].(string)]++
+			}
+		}
+	}
+	if salesItems < 3 || pages < 2 || len(members) != 1200 {
+		t.Fatalf("large group: %d items over %d pages, %d distinct members; want it split over pages with all 1200", salesItems, pages, len(members))
+	}
+
+	// Nothing changed: an empty round.
+	items, deltaLink, _ = drain(t, deltaLink)
+	if len(items) != 0 {
+		t.Fatalf("no changes, but %d items", len(items))
+	}
+
+	// Changes: one member removed, one added, a rename, a deletion.
+	send(t, "DELETE", base+"/groups/"+sales+"/members/"+ids[0]+"/$ref", "")
+	send(t, "POST", base+"/groups/"+finance+"/members/$ref", ref(bob))
+	send(t, "PATCH", base+"/groups/"+dyn, `{"description":"renamed"}`)
+	send(t, "DELETE", base+"/groups/"+m365, "")
+	items, _, _ = drain(t, deltaLink)
+	got := map[string]map[string]any{}
+	for _, it := range items {
+		got[it["id"].(string)] = it
+	}
+	salesDelta := fmt.Sprint(got[sales]["members@delta"])
+	if !strings.Contains(salesDelta, ids[0]) || !strings.Contains(salesDelta, "@removed:map[reason:deleted]") || strings.Contains(salesDelta, ids[1]) {
+		t.Errorf("sales members@delta: %s", salesDelta)
+	}
+	if fmt.Sprint(got[finance]["members@delta"]) != "[map[@odata.type:#microsoft.graph.user id:"+bob+"]]" {
+		t.Errorf("finance members@delta: %v", got[finance]["members@delta"])
+	}
+	if got[dyn]["description"] != "renamed" {
+		t.Errorf("renamed group: %v", got[dyn])
+	}
+	if fmt.Sprint(got[m365]["@removed"]) != "map[reason:changed]" {
+		t.Errorf("soft-deleted Microsoft 365 group: %v", got[m365])
+	}
+	if len(got) != 4 {
+		t.Errorf("%d changed groups, want 4: %v", len(got), items)
+	}
+}
+
+func TestUsersDelta(t *testing.T) {
+	ts, _ := fixture(t, 0, Options{})
+	base := ts.URL + "/v1.0"
+	items, deltaLink, _ := drain(t, base+"/users/delta?$select=displayName,department")
+	if len(items) != 3 || items[0]["department"] == nil || items[0]["jobTitle"] != nil {
+		t.Fatalf("initial round with $select: %v", items)
+	}
+	// "Sync from now" returns no data, only a deltaLink.
+	var latest deltaPage
+	getJSON(t, base+"/users/delta?$deltatoken=latest", nil, &latest)
+	if len(latest.Value) != 0 || latest.DeltaLink == "" {
+		t.Fatalf("latest: %+v", latest)
+	}
+	send(t, "PATCH", base+"/users/"+bob, `{"department":"Finance"}`)
+	send(t, "DELETE", base+"/users/"+carol, "")
+	items, _, _ = drain(t, deltaLink)
+	if len(items) != 2 || items[0]["id"] != bob || items[0]["department"] != "Finance" || fmt.Sprint(items[1]["@removed"]) != "map[reason:deleted]" {
+		t.Fatalf("changes: %v", items)
+	}
+	// The $select of the first call is kept in the token.
+	if _, ok := items[0]["mail"]; ok {
+		t.Error("deltaLink lost the $select")
+	}
+	var p deltaPage
+	if st := getJSON(t, base+"/users/delta?$top=5", nil, &p); st != 400 {
+		t.Errorf("$top on delta: %d", st)
+	}
+	if st := getJSON(t, base+"/users/delta?$filter=id%20eq%20'"+alice+"'", nil, &p); st != 200 || len(p.Value) != 1 {
+		t.Errorf("delta filtered by id: %d %v", st, p.Value)
+	}
+	if st := getJSON(t, base+"/users/delta?$filter=department%20eq%20'x'", nil, &p); st != 400 {
+		t.Errorf("delta filtered by another property: %d", st)
+	}
+	if st := getJSON(t, base+"/users/delta?$deltatoken=garbage", nil, &p); st != 400 {
+		t.Errorf("bad token: %d", st)
+	}
+}
+
+func TestDeltaTokenExpiry(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ts, _ := fixture(t, 0, Options{Now: func() time.Time { return now }})
+	_, deltaLink, _ := drain(t, ts.URL+"/v1.0/users/delta")
+	now = now.Add(7*24*time.Hour + time.Minute)
+	resp, err := http.Get(deltaLink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGone || resp.Header.Get("Location") != ts.URL+"/v1.0/users/delta" {
+		t.Fatalf("expired token: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
