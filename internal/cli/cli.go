@@ -84,7 +84,7 @@ against the tenant and applies them.`,
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	root.AddCommand(a.validateCmd(), a.diffCmd(), a.schemaCmd(), a.versionCmd())
+	root.AddCommand(a.validateCmd(), a.diffCmd(), a.schemaCmd(), a.simCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
