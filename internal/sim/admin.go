@@ -29,7 +29,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	case "GET /_sim/config":
 		writeJSON(w, http.StatusOK, s.config())
 	case "PATCH /_sim/config":
-		var c simConfig
+		var c Config
 		if err := json.NewDecoder(r.Body).Decode(&c); err != nil {
 			writeError(w, r, http.StatusBadRequest, "BadRequest", err.Error())
 			return
@@ -50,9 +50,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// simConfig is the JSON form of the switchable options; absent fields are
-// left as they are.
-type simConfig struct {
+// Config is the JSON form of the switchable options, for Configure and
+// PATCH /_sim/config; absent (nil) fields are left as they are.
+type Config struct {
 	LatencyMs        *int64   `json:"latencyMs,omitempty"`
 	JitterMs         *int64   `json:"jitterMs,omitempty"`
 	Throttle         *bool    `json:"throttle,omitempty"`
@@ -63,18 +63,18 @@ type simConfig struct {
 	Seed             *uint64  `json:"seed,omitempty"`
 }
 
-func (s *Server) config() simConfig {
+func (s *Server) config() Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.opts
 	ms := func(d time.Duration) *int64 { v := d.Milliseconds(); return &v }
-	return simConfig{LatencyMs: ms(o.Latency), JitterMs: ms(o.Jitter), Throttle: &o.Throttle,
+	return Config{LatencyMs: ms(o.Latency), JitterMs: ms(o.Jitter), Throttle: &o.Throttle,
 		ResourceUnits: &s.buckets.ru.capacity, Writes: &s.buckets.write.capacity,
 		ReplicationLagMs: ms(o.ReplicationLag), FaultRate: &o.FaultRate, Seed: &o.Seed}
 }
 
 // Configure changes behaviour switches at run time.
-func (s *Server) Configure(c simConfig) {
+func (s *Server) Configure(c Config) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faultMu.Lock()

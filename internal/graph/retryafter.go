@@ -1,0 +1,53 @@
+package graph
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+)
+
+// roundUpRetryAfter sits beneath the SDK's middleware and rounds a
+// fractional Retry-After up to whole seconds.
+//
+// Graph sends fractional values ("Retry-After: 2.128", graph-api.md §4.1),
+// and kiota-http-go's retry handler computes
+// time.Duration(seconds) * time.Second, which truncates: 0.99 becomes an
+// immediate retry, the bucket has not refilled, and three such retries
+// exhaust the handler (§4.3). Rounding up makes every retry wait at least
+// as long as Graph asked.
+type roundUpRetryAfter struct {
+	next http.RoundTripper
+}
+
+func (t roundUpRetryAfter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if f, perr := strconv.ParseFloat(v, 64); perr == nil && f != math.Trunc(f) {
+			resp.Header.Set("Retry-After", strconv.FormatFloat(math.Ceil(f), 'f', 0, 64))
+		}
+	}
+	return resp, nil
+}
+
+// defaultHTTPClient is the Graph SDK's default client (telemetry, retry,
+// redirect, compression, …) over a transport that rounds Retry-After up.
+func defaultHTTPClient(base http.RoundTripper) *http.Client {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	middleware := msgraphcore.GetDefaultMiddlewaresWithOptions(&msgraphcore.GraphClientOptions{})
+	return &http.Client{
+		Transport: khttp.NewCustomTransportWithParentTransport(roundUpRetryAfter{next: base}, middleware...),
+		// As the SDK's own default client: redirects are the middleware's
+		// business, and no request hangs forever.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       100 * time.Second,
+	}
+}
