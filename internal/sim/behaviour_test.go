@@ -104,8 +104,13 @@ func TestThrottling(t *testing.T) {
 		return resp
 	}
 	for i := 0; i < 5; i++ {
-		if resp := get(); resp.StatusCode != 200 || resp.Header.Get("x-ms-resource-unit") != "2" {
+		resp := get()
+		if resp.StatusCode != 200 || resp.Header.Get("x-ms-resource-unit") != "2" {
 			t.Fatalf("request %d: %d, x-ms-resource-unit %q", i, resp.StatusCode, resp.Header.Get("x-ms-resource-unit"))
+		}
+		// Above 80 % of the quota Graph says how close the client is (§4.2).
+		if pct := resp.Header.Get("x-ms-throttle-limit-percentage"); (i >= 3) != (pct != "") {
+			t.Errorf("request %d (%d%% used): x-ms-throttle-limit-percentage %q", i, (i+1)*20, pct)
 		}
 	}
 	resp := get()

@@ -166,6 +166,14 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	g := &Group{ID: newID(), DisplayName: *in.DisplayName, MailNickname: *in.MailNickname,
 		MailEnabled: *in.MailEnabled, SecurityEnabled: *in.SecurityEnabled, GroupTypes: in.GroupTypes,
 		CreatedDateTime: s.opts.Now().UTC().Format(time.RFC3339)}
+	if g.MailEnabled && !g.IsUnified() {
+		// Graph creates only Microsoft 365 and security groups; mail-enabled
+		// security and distribution groups belong to Exchange (DC
+		// group-post-groups.md). The message is the emulator's own.
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+			"Only Microsoft 365 groups (groupTypes Unified) can be created mail-enabled through Microsoft Graph.")
+		return
+	}
 	if g.IsUnified() && s.nicknameTaken(g.MailNickname, "") {
 		writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
 			"Another object with the same value for property mailNickname already exists.")

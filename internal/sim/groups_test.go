@@ -34,6 +34,8 @@ func TestGroupsConformance(t *testing.T) {
 		{name: "unified mailNickname is unique", method: "POST", path: "/v1.0/groups",
 			body: `{"displayName":"X","mailEnabled":true,"mailNickname":"LEADERSHIP","securityEnabled":false,"groupTypes":["Unified"]}`, status: 400,
 			contains: []string{`Request_MultipleObjectsWithSameKeyValue`}},
+		{name: "mail-enabled security group refused", method: "POST", path: "/v1.0/groups",
+			body: `{"displayName":"X","mailEnabled":true,"mailNickname":"x1","securityEnabled":true}`, status: 400},
 		{name: "create binds members and owners", method: "POST", path: "/v1.0/groups",
 			body: `{"displayName":"Bound","mailEnabled":false,"mailNickname":"bound","securityEnabled":true,` +
 				`"members@odata.bind":["https://graph.microsoft.com/v1.0/users/` + bob + `"],"owners@odata.bind":["https://graph.microsoft.com/v1.0/users/` + alice + `"]}`,
