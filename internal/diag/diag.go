@@ -81,6 +81,10 @@ func (d Diagnostic) String() string {
 	return b.String()
 }
 
+// Locator maps a configuration path in CUE syntax to where the user wrote
+// it, or nil when the path is not in user files.
+type Locator func(path string) *Range
+
 // Diagnostics is a list of diagnostics.
 type Diagnostics []Diagnostic
 

@@ -12,11 +12,8 @@ import (
 	"github.com/entrasync/entrasync/internal/odata"
 )
 
-// Locator maps a CUE path to where the user wrote it; nil when unknown.
-type Locator func(path string) *diag.Range
-
 // Desired checks d and returns its diagnostics, sorted.
-func Desired(d *model.Desired, locate Locator) diag.Diagnostics {
+func Desired(d *model.Desired, locate diag.Locator) diag.Diagnostics {
 	c := &checker{d: d, locate: locate}
 	c.groups()
 	c.cycles()
@@ -28,7 +25,7 @@ func Desired(d *model.Desired, locate Locator) diag.Diagnostics {
 
 type checker struct {
 	d      *model.Desired
-	locate Locator
+	locate diag.Locator
 	ds     diag.Diagnostics
 }
 

@@ -1,0 +1,136 @@
+package entra
+
+import (
+	"context"
+	"time"
+
+	"github.com/entrasync/entrasync/internal/model"
+)
+
+// MarkerExtension is the open extension on a group that records
+// entrasync's ownership (ARCHITECTURE §3: the tenant is the state).
+const MarkerExtension = "dev.entrasync"
+
+// Marker says which address a group is bound to and which commit's
+// declared state was last applied to it.
+type Marker struct {
+	Address   string               `json:"address"`
+	Commit    string               `json:"commit"`
+	Mode      model.MembershipMode `json:"mode"`
+	AppliedAt time.Time            `json:"appliedAt"`
+}
+
+// ObjectType is a directory object's type.
+type ObjectType string
+
+// The directory object types a group can contain.
+const (
+	TypeUser             ObjectType = "user"
+	TypeGroup            ObjectType = "group"
+	TypeDevice           ObjectType = "device"
+	TypeServicePrincipal ObjectType = "servicePrincipal"
+)
+
+// Principal is a resolved directory object.
+type Principal struct {
+	ID   string     `json:"id"`
+	Type ObjectType `json:"type"`
+	// Name is what people recognise: a UPN, a device or group name.
+	Name string `json:"name"`
+}
+
+// Group is a live group as the planner needs it.
+type Group struct {
+	ID                 string          `json:"id"`
+	DisplayName        string          `json:"displayName"`
+	Description        string          `json:"description,omitempty"`
+	MailNickname       string          `json:"mailNickname"`
+	Kind               model.GroupKind `json:"kind"`
+	Visibility         string          `json:"visibility,omitempty"`
+	IsAssignableToRole bool            `json:"isAssignableToRole,omitempty"`
+	DynamicRule        string          `json:"dynamicRule,omitempty"`
+	DynamicRulePaused  bool            `json:"dynamicRulePaused,omitempty"`
+	Marker             *Marker         `json:"marker,omitempty"`
+}
+
+// GroupQuery selects live groups: every group carrying a marker, plus the
+// groups with the given ids or mailNicknames (for adoption and conflicts).
+type GroupQuery struct {
+	Marked        bool
+	IDs           []string
+	MailNicknames []string
+}
+
+// Reader reads the tenant. Implementations resolve in bulk; a reference
+// that does not resolve is simply absent from the result.
+type Reader interface {
+	// ResolveUsers maps UPNs, mail addresses and "id:GUID" references to users.
+	ResolveUsers(ctx context.Context, refs []string) (map[string]Principal, error)
+	// ResolveDevices maps device display names and "id:GUID" to devices.
+	ResolveDevices(ctx context.Context, refs []string) (map[string]Principal, error)
+	// ResolveServicePrincipals maps display names, "appId:GUID" and "id:GUID".
+	ResolveServicePrincipals(ctx context.Context, refs []string) (map[string]Principal, error)
+	// ResolveGroups maps "id:GUID" references to groups.
+	ResolveGroups(ctx context.Context, refs []string) (map[string]Principal, error)
+	// UsersMatching returns the users an OData filter selects.
+	UsersMatching(ctx context.Context, filter string) ([]Principal, error)
+	// Groups returns the groups the query selects.
+	Groups(ctx context.Context, q GroupQuery) ([]Group, error)
+	// Members returns the direct members of each group, by group id.
+	Members(ctx context.Context, groupIDs []string) (map[string][]Principal, error)
+	// Owners returns the owners of each group, by group id.
+	Owners(ctx context.Context, groupIDs []string) (map[string][]Principal, error)
+}
+
+// OpKind is the kind of a write.
+type OpKind string
+
+// The writes the apply engine issues.
+const (
+	OpCreateGroup   OpKind = "createGroup"
+	OpUpdateGroup   OpKind = "updateGroup"
+	OpDeleteGroup   OpKind = "deleteGroup"
+	OpAddMembers    OpKind = "addMembers"
+	OpRemoveMembers OpKind = "removeMembers"
+	OpAddOwners     OpKind = "addOwners"
+	OpRemoveOwners  OpKind = "removeOwners"
+	OpSetMarker     OpKind = "setMarker"
+)
+
+// Op is one write. GroupID is empty for OpCreateGroup.
+type Op struct {
+	Kind    OpKind
+	GroupID string
+	// Group carries the attributes for create and update (for update,
+	// only the fields named in Fields are sent).
+	Group  *Group
+	Fields []string
+	// IDs are the member or owner object ids to add or remove.
+	IDs    []string
+	Marker *Marker
+}
+
+// Result is the outcome of one Op. Adding an existing member and removing
+// an absent one count as success (ARCHITECTURE §4: re-runs converge).
+type Result struct {
+	Op Op
+	// CreatedID is the new group's id for OpCreateGroup.
+	CreatedID string
+	// Failed lists the ids that failed with their errors; Err is set when
+	// the whole operation failed.
+	Failed map[string]error
+	Err    error
+}
+
+// Writer changes the tenant.
+type Writer interface {
+	// Apply runs the operations, packing them into as few requests as the
+	// implementation can, and returns one result per operation, in order.
+	Apply(ctx context.Context, ops []Op) []Result
+}
+
+// Backend is a tenant entrasync can read and change.
+type Backend interface {
+	Reader
+	Writer
+}

@@ -1,0 +1,354 @@
+// Package entratest is an in-memory [entra.Backend] for planner and apply
+// tests: a tiny tenant that records every call and can fail on demand.
+package entratest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
+)
+
+// Fake is an in-memory tenant.
+type Fake struct {
+	mu      sync.Mutex
+	objects map[string]entra.Principal // by id
+	// Props are user properties for UsersMatching (department, …).
+	props   map[string]map[string]string
+	groups  map[string]*entra.Group
+	members map[string]map[string]bool
+	owners  map[string]map[string]bool
+	nextID  int
+
+	// Calls records every method called, in order ("Members", "Apply:addMembers", …).
+	Calls []string
+	// Writes counts Ops applied.
+	Writes int
+	// Fail makes an Op of that kind fail for the given object id ("" = whole op).
+	Fail map[entra.OpKind]map[string]error
+}
+
+var _ entra.Backend = (*Fake)(nil)
+
+// New returns an empty tenant.
+func New() *Fake {
+	return &Fake{objects: map[string]entra.Principal{}, props: map[string]map[string]string{},
+		groups: map[string]*entra.Group{}, members: map[string]map[string]bool{}, owners: map[string]map[string]bool{},
+		Fail: map[entra.OpKind]map[string]error{}}
+}
+
+func (f *Fake) id() string {
+	f.nextID++
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", f.nextID)
+}
+
+// AddUser adds a user with optional properties ("department=Finance").
+func (f *Fake) AddUser(upn string, props ...string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.id()
+	f.objects[id] = entra.Principal{ID: id, Type: entra.TypeUser, Name: upn}
+	f.props[id] = map[string]string{}
+	for _, p := range props {
+		k, v, _ := strings.Cut(p, "=")
+		f.props[id][k] = v
+	}
+	return id
+}
+
+// AddDevice adds a device.
+func (f *Fake) AddDevice(name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.id()
+	f.objects[id] = entra.Principal{ID: id, Type: entra.TypeDevice, Name: name}
+	return id
+}
+
+// AddGroup adds a group with members (ids) and returns its id.
+func (f *Fake) AddGroup(g entra.Group, members ...string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if g.ID == "" {
+		g.ID = f.id()
+	}
+	if g.Kind == "" {
+		g.Kind = model.GroupSecurity
+	}
+	f.groups[g.ID] = &g
+	f.objects[g.ID] = entra.Principal{ID: g.ID, Type: entra.TypeGroup, Name: g.DisplayName}
+	f.members[g.ID] = map[string]bool{}
+	f.owners[g.ID] = map[string]bool{}
+	for _, m := range members {
+		f.members[g.ID][m] = true
+	}
+	return g.ID
+}
+
+// SetOwners replaces a group's owners.
+func (f *Fake) SetOwners(groupID string, ids ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.owners[groupID] = map[string]bool{}
+	for _, id := range ids {
+		f.owners[groupID][id] = true
+	}
+}
+
+// Group returns a copy of a group and its member ids, sorted.
+func (f *Fake) Group(id string) (entra.Group, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := f.groups[id]
+	if g == nil {
+		return entra.Group{}, nil
+	}
+	return *g, sortedKeys(f.members[id])
+}
+
+// MemberNames returns a group's members by name, sorted.
+func (f *Fake) MemberNames(id string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names []string
+	for m := range f.members[id] {
+		names = append(names, f.objects[m].Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// AddMemberByHand adds a member outside entrasync (a portal edit).
+func (f *Fake) AddMemberByHand(groupID, memberID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.members[groupID][memberID] = true
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (f *Fake) call(name string) {
+	f.Calls = append(f.Calls, name)
+}
+
+func (f *Fake) resolve(refs []string, match func(p entra.Principal, ref string) bool) map[string]entra.Principal {
+	out := map[string]entra.Principal{}
+	for _, ref := range refs {
+		for _, p := range f.objects {
+			if id, ok := strings.CutPrefix(ref, "id:"); ok {
+				if strings.EqualFold(p.ID, id) && match(p, "") {
+					out[ref] = p
+				}
+				continue
+			}
+			if match(p, ref) {
+				out[ref] = p
+			}
+		}
+	}
+	return out
+}
+
+// ResolveUsers implements [entra.Reader].
+func (f *Fake) ResolveUsers(_ context.Context, refs []string) (map[string]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("ResolveUsers")
+	return f.resolve(refs, func(p entra.Principal, ref string) bool {
+		return p.Type == entra.TypeUser && (ref == "" || strings.EqualFold(p.Name, ref))
+	}), nil
+}
+
+// ResolveDevices implements [entra.Reader].
+func (f *Fake) ResolveDevices(_ context.Context, refs []string) (map[string]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("ResolveDevices")
+	return f.resolve(refs, func(p entra.Principal, ref string) bool {
+		return p.Type == entra.TypeDevice && (ref == "" || p.Name == ref)
+	}), nil
+}
+
+// ResolveServicePrincipals implements [entra.Reader].
+func (f *Fake) ResolveServicePrincipals(_ context.Context, refs []string) (map[string]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("ResolveServicePrincipals")
+	return f.resolve(refs, func(p entra.Principal, ref string) bool {
+		return p.Type == entra.TypeServicePrincipal && (ref == "" || p.Name == ref)
+	}), nil
+}
+
+// ResolveGroups implements [entra.Reader].
+func (f *Fake) ResolveGroups(_ context.Context, refs []string) (map[string]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("ResolveGroups")
+	return f.resolve(refs, func(p entra.Principal, ref string) bool { return p.Type == entra.TypeGroup && ref == "" }), nil
+}
+
+// UsersMatching implements [entra.Reader] for filters of the form
+// "prop eq 'value'" (enough for planner tests).
+func (f *Fake) UsersMatching(_ context.Context, filter string) ([]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("UsersMatching")
+	prop, rest, ok := strings.Cut(filter, " eq ")
+	if !ok {
+		return nil, fmt.Errorf("entratest: unsupported filter %q", filter)
+	}
+	want := strings.Trim(rest, "'")
+	var out []entra.Principal
+	for id, props := range f.props {
+		if strings.EqualFold(props[prop], want) {
+			out = append(out, f.objects[id])
+		}
+	}
+	slices.SortFunc(out, func(a, b entra.Principal) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Groups implements [entra.Reader].
+func (f *Fake) Groups(_ context.Context, q entra.GroupQuery) ([]entra.Group, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Groups")
+	var out []entra.Group
+	for _, id := range sortedKeysGroups(f.groups) {
+		g := f.groups[id]
+		if (q.Marked && g.Marker != nil) || slices.Contains(q.IDs, g.ID) ||
+			slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, g.MailNickname) }) {
+			out = append(out, *g)
+		}
+	}
+	return out, nil
+}
+
+func sortedKeysGroups(m map[string]*entra.Group) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (f *Fake) relation(rel map[string]map[string]bool, ids []string) map[string][]entra.Principal {
+	out := map[string][]entra.Principal{}
+	for _, g := range ids {
+		for _, m := range sortedKeys(rel[g]) {
+			out[g] = append(out[g], f.objects[m])
+		}
+	}
+	return out
+}
+
+// Members implements [entra.Reader].
+func (f *Fake) Members(_ context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Members")
+	return f.relation(f.members, groupIDs), nil
+}
+
+// Owners implements [entra.Reader].
+func (f *Fake) Owners(_ context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Owners")
+	return f.relation(f.owners, groupIDs), nil
+}
+
+// Apply implements [entra.Writer]. Adding a present member or removing an
+// absent one succeeds, as the real adapter treats Graph's answers.
+func (f *Fake) Apply(_ context.Context, ops []entra.Op) []entra.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	results := make([]entra.Result, len(ops))
+	for i, op := range ops {
+		f.call("Apply:" + string(op.Kind))
+		f.Writes++
+		res := entra.Result{Op: op}
+		if err := f.Fail[op.Kind][""]; err != nil {
+			res.Err = err
+			results[i] = res
+			continue
+		}
+		if op.Kind != entra.OpCreateGroup && f.groups[op.GroupID] == nil {
+			res.Err = fmt.Errorf("entratest: group %s does not exist", op.GroupID)
+			results[i] = res
+			continue
+		}
+		each := func(set map[string]bool, add bool) {
+			for _, id := range op.IDs {
+				if err := f.Fail[op.Kind][id]; err != nil {
+					if res.Failed == nil {
+						res.Failed = map[string]error{}
+					}
+					res.Failed[id] = err
+					continue
+				}
+				if add {
+					set[id] = true
+				} else {
+					delete(set, id)
+				}
+			}
+		}
+		switch op.Kind {
+		case entra.OpCreateGroup:
+			g := *op.Group
+			g.ID = f.id()
+			f.groups[g.ID] = &g
+			f.objects[g.ID] = entra.Principal{ID: g.ID, Type: entra.TypeGroup, Name: g.DisplayName}
+			f.members[g.ID] = map[string]bool{}
+			f.owners[g.ID] = map[string]bool{}
+			res.CreatedID = g.ID
+		case entra.OpUpdateGroup:
+			g := f.groups[op.GroupID]
+			for _, field := range op.Fields {
+				switch field {
+				case "displayName":
+					g.DisplayName = op.Group.DisplayName
+				case "description":
+					g.Description = op.Group.Description
+				case "mailNickname":
+					g.MailNickname = op.Group.MailNickname
+				case "visibility":
+					g.Visibility = op.Group.Visibility
+				case "dynamicRule":
+					g.DynamicRule = op.Group.DynamicRule
+				case "dynamicRulePaused":
+					g.DynamicRulePaused = op.Group.DynamicRulePaused
+				}
+			}
+		case entra.OpDeleteGroup:
+			delete(f.groups, op.GroupID)
+			delete(f.objects, op.GroupID)
+		case entra.OpAddMembers:
+			each(f.members[op.GroupID], true)
+		case entra.OpRemoveMembers:
+			each(f.members[op.GroupID], false)
+		case entra.OpAddOwners:
+			each(f.owners[op.GroupID], true)
+		case entra.OpRemoveOwners:
+			each(f.owners[op.GroupID], false)
+		case entra.OpSetMarker:
+			m := *op.Marker
+			f.groups[op.GroupID].Marker = &m
+		}
+		results[i] = res
+	}
+	return results
+}

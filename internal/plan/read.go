@@ -1,0 +1,372 @@
+package plan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
+)
+
+// Live is what the tenant holds for a desired state: the groups bound to
+// declared addresses, resolved references, computed sources, and the
+// declared state at each marker's commit.
+type Live struct {
+	// Groups are the live groups bound to declared keys.
+	Groups map[string]*LiveGroup
+	// Marked are marked groups whose address is not declared.
+	Marked []entra.Group
+	// Refs maps a reference to its principal: "user:<ref>", "device:<ref>",
+	// "sp:<ref>", "group:<id:GUID>", keys lower-cased.
+	Refs map[string]entra.Principal
+	// Computed are the members of computed sources: "users:<filter>" and
+	// "group:<key or id:GUID>".
+	Computed map[string][]entra.Principal
+	// Last is each incremental group's declaration at its marker's commit;
+	// LastMissing lists groups whose marker commit is not in the repository.
+	Last        map[string]*model.Group
+	LastMissing map[string]string
+}
+
+// LiveGroup is a bound live group with its members and owners.
+type LiveGroup struct {
+	entra.Group
+	Members []entra.Principal
+	Owners  []entra.Principal
+}
+
+// Fingerprint is a short digest of everything the plan depends on for this
+// group; any change in the tenant changes it.
+func (g *LiveGroup) Fingerprint() string {
+	ids := func(ps []entra.Principal) []string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = strings.ToLower(p.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	data, _ := json.Marshal(struct {
+		G       entra.Group
+		Members []string
+		Owners  []string
+	}{g.Group, ids(g.Members), ids(g.Owners)})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Inputs are what ReadLive needs besides the tenant and the desired state.
+type Inputs struct {
+	// Locate gives diagnostics positions in the configuration.
+	Locate diag.Locator
+	// LastDeclared loads the configuration at a commit; ok is false when
+	// the commit is not in the repository (shallow clone, rewritten
+	// history). Nil means no history is available.
+	LastDeclared func(commit string) (d *model.Desired, ok bool, err error)
+}
+
+func groupAddress(key string) string { return model.Address{Kind: model.KindGroup, Key: key}.String() }
+
+// ReadLive reads what the desired state needs. Unresolvable references and
+// binding conflicts come back as diagnostics with positions; an error is a
+// failure to read the tenant at all.
+func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) (*Live, diag.Diagnostics, error) {
+	if in.Locate == nil {
+		in.Locate = func(string) *diag.Range { return nil }
+	}
+	live := &Live{Groups: map[string]*LiveGroup{}, Refs: map[string]entra.Principal{},
+		Computed: map[string][]entra.Principal{}, Last: map[string]*model.Group{}, LastMissing: map[string]string{}}
+	var ds diag.Diagnostics
+	keys := model.SortedKeys(d.Groups)
+
+	// 1. Groups: every marked group, and the candidates for adoption and
+	// mailNickname conflicts, in one query.
+	q := entra.GroupQuery{Marked: true}
+	for _, k := range keys {
+		g := d.Groups[k]
+		if id, ok := strings.CutPrefix(g.Adopt, "id:"); ok {
+			q.IDs = append(q.IDs, id)
+		}
+		q.MailNicknames = append(q.MailNicknames, g.MailNickname)
+	}
+	groups, err := r.Groups(ctx, q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading groups: %w", err)
+	}
+	bindings, marked, bds := bind(d, keys, groups, in.Locate)
+	ds = append(ds, bds...)
+	live.Marked = marked
+
+	// 2. The declared state at each incremental group's marker commit.
+	lastByCommit := map[string]*model.Desired{}
+	for _, k := range keys {
+		g, bound := d.Groups[k], bindings[k]
+		if bound == nil || bound.Marker == nil || g.Membership == nil || g.Membership.Mode != model.ModeIncremental {
+			continue
+		}
+		commit := bound.Marker.Commit
+		last, seen := lastByCommit[commit]
+		if !seen {
+			ok := false
+			if in.LastDeclared != nil && commit != "" {
+				if last, ok, err = in.LastDeclared(commit); err != nil {
+					return nil, nil, fmt.Errorf("reading the configuration at %s: %w", short(commit), err)
+				}
+			}
+			if !ok {
+				last = nil
+			}
+			lastByCommit[commit] = last
+		}
+		if last == nil {
+			live.LastMissing[k] = commit
+			continue
+		}
+		if lg, ok := last.Groups[k]; ok {
+			live.Last[k] = &lg
+		} else {
+			live.Last[k] = &model.Group{}
+		}
+	}
+
+	// 3. Resolve every reference of now and of the last applied state, one
+	// bulk call per kind.
+	want := map[string]map[string]bool{"user": {}, "device": {}, "sp": {}, "group": {}}
+	collect := func(g *model.Group) {
+		if g == nil {
+			return
+		}
+		for _, o := range g.Owners {
+			want["user"][o] = true
+		}
+		if m := g.Membership; m != nil {
+			for _, u := range m.Users {
+				want["user"][u] = true
+			}
+			for _, x := range m.Devices {
+				want["device"][x] = true
+			}
+			for _, x := range m.ServicePrincipals {
+				want["sp"][x] = true
+			}
+			for _, x := range m.Groups {
+				if strings.HasPrefix(x, "id:") {
+					want["group"][x] = true
+				}
+			}
+			for _, s := range m.From {
+				if strings.HasPrefix(s.Group, "id:") {
+					want["group"][s.Group] = true
+				}
+			}
+		}
+	}
+	for _, k := range keys {
+		g := d.Groups[k]
+		collect(&g)
+		collect(live.Last[k])
+	}
+	resolvers := []struct {
+		kind string
+		fn   func(context.Context, []string) (map[string]entra.Principal, error)
+	}{{"user", r.ResolveUsers}, {"device", r.ResolveDevices}, {"sp", r.ResolveServicePrincipals}, {"group", r.ResolveGroups}}
+	for _, res := range resolvers {
+		refs := slices.Sorted(mapKeys(want[res.kind]))
+		if len(refs) == 0 {
+			continue
+		}
+		found, err := res.fn(ctx, refs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("resolving %s references: %w", res.kind, err)
+		}
+		for ref, p := range found {
+			live.Refs[res.kind+":"+strings.ToLower(ref)] = p
+		}
+	}
+	ds = append(ds, unresolved(d, keys, live, bindings, in.Locate)...)
+
+	// 4. Computed sources, and the members and owners of bound groups and
+	// mirrored groups, in bulk.
+	var memberIDs, ownerIDs []string
+	mirrorID := map[string]string{}
+	for _, k := range keys {
+		if b := bindings[k]; b != nil {
+			memberIDs = append(memberIDs, b.ID)
+			ownerIDs = append(ownerIDs, b.ID)
+		}
+		g := d.Groups[k]
+		if g.Membership == nil {
+			continue
+		}
+		for _, s := range g.Membership.From {
+			switch {
+			case s.Users != "":
+				if _, done := live.Computed["users:"+s.Users]; !done {
+					users, err := r.UsersMatching(ctx, s.Users)
+					if err != nil {
+						return nil, nil, fmt.Errorf("resolving users matching %q: %w", s.Users, err)
+					}
+					live.Computed["users:"+s.Users] = users
+				}
+			case strings.HasPrefix(s.Group, "id:"):
+				if p, ok := live.Refs["group:"+strings.ToLower(s.Group)]; ok {
+					mirrorID[s.Group] = p.ID
+				}
+			default:
+				if b := bindings[s.Group]; b != nil {
+					mirrorID[s.Group] = b.ID
+				} else {
+					live.Computed["group:"+s.Group] = nil // created by this plan: no members yet
+				}
+			}
+		}
+	}
+	for _, id := range mirrorID {
+		if !slices.Contains(memberIDs, id) {
+			memberIDs = append(memberIDs, id)
+		}
+	}
+	slices.Sort(memberIDs)
+	members, err := r.Members(ctx, memberIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading members: %w", err)
+	}
+	owners, err := r.Owners(ctx, ownerIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading owners: %w", err)
+	}
+	for src, id := range mirrorID {
+		live.Computed["group:"+src] = members[id]
+	}
+	for k, b := range bindings {
+		if b != nil {
+			live.Groups[k] = &LiveGroup{Group: *b, Members: members[b.ID], Owners: owners[b.ID]}
+		}
+	}
+	ds.Sort()
+	return live, ds, nil
+}
+
+func mapKeys(m map[string]bool) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func short(commit string) string { return commit[:min(12, len(commit))] }
+
+// bind pairs declared keys with live groups: by marker address, then by
+// explicit adoption. An unmarked live group with a declared group's
+// mailNickname is a conflict unless adopted: entrasync never takes over a
+// group silently, and never creates a duplicate.
+func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Locator) (map[string]*entra.Group, []entra.Group, diag.Diagnostics) {
+	var ds diag.Diagnostics
+	bindings := map[string]*entra.Group{}
+	byAddress := map[string]*entra.Group{}
+	var marked []entra.Group
+	for i := range groups {
+		g := &groups[i]
+		if g.Marker == nil {
+			continue
+		}
+		key, isGroup := strings.CutPrefix(g.Marker.Address, "groups.")
+		if _, declared := d.Groups[key]; isGroup && declared {
+			if prev := byAddress[key]; prev != nil {
+				ds.Errorf(locate(model.Path("groups", key)), model.Path("groups", key),
+					"two live groups carry the marker for %s (%s and %s); remove the marker from the wrong one", g.Marker.Address, prev.ID, g.ID)
+				continue
+			}
+			byAddress[key] = g
+		} else {
+			marked = append(marked, *g)
+		}
+	}
+	for _, k := range keys {
+		dg := d.Groups[k]
+		path := model.Path("groups", k)
+		if g := byAddress[k]; g != nil {
+			bindings[k] = g
+			continue
+		}
+		var candidates []*entra.Group
+		for i := range groups {
+			g := &groups[i]
+			switch {
+			case strings.HasPrefix(dg.Adopt, "id:"):
+				if strings.EqualFold(g.ID, strings.TrimPrefix(dg.Adopt, "id:")) {
+					candidates = append(candidates, g)
+				}
+			case strings.EqualFold(g.MailNickname, dg.MailNickname):
+				candidates = append(candidates, g)
+			}
+		}
+		switch {
+		case len(candidates) == 0 && strings.HasPrefix(dg.Adopt, "id:"):
+			ds.Errorf(locate(path+".adopt"), path+".adopt", "no group with id %s to adopt", strings.TrimPrefix(dg.Adopt, "id:"))
+		case len(candidates) == 0:
+			// Nothing to bind: the group will be created.
+		case dg.Adopt == "":
+			ds.Errorf(locate(path+".mailNickname"), path+".mailNickname",
+				"a group with mailNickname %q already exists (%s, %q) and entrasync does not manage it; set adopt: \"mailNickname\" or adopt: \"id:%s\" to take it over, or choose another mailNickname",
+				dg.MailNickname, candidates[0].ID, candidates[0].DisplayName, candidates[0].ID)
+		case len(candidates) > 1:
+			ds.Errorf(locate(path+".adopt"), path+".adopt", "%d groups have mailNickname %q; adopt one by id:GUID", len(candidates), dg.MailNickname)
+		case candidates[0].Marker != nil:
+			ds.Errorf(locate(path+".adopt"), path+".adopt", "group %s is already managed as %s", candidates[0].ID, candidates[0].Marker.Address)
+		default:
+			bindings[k] = candidates[0]
+		}
+	}
+	return bindings, marked, ds
+}
+
+// unresolved reports references that resolve to nothing, each at its
+// position, all at once.
+func unresolved(d *model.Desired, keys []string, live *Live, bindings map[string]*entra.Group, locate diag.Locator) diag.Diagnostics {
+	var ds diag.Diagnostics
+	check := func(kind, what string, path string, ref string) {
+		if _, ok := live.Refs[kind+":"+strings.ToLower(ref)]; !ok {
+			ds.Errorf(locate(path), path, "%s %q does not exist in the tenant", what, ref)
+		}
+	}
+	for _, k := range keys {
+		g := d.Groups[k]
+		for i, o := range g.Owners {
+			check("user", "owner", model.Path("groups", k, "owners", i), o)
+		}
+		m := g.Membership
+		if m == nil {
+			continue
+		}
+		for i, u := range m.Users {
+			check("user", "user", model.Path("groups", k, "membership", "users", i), u)
+		}
+		for i, x := range m.Devices {
+			check("device", "device", model.Path("groups", k, "membership", "devices", i), x)
+		}
+		for i, x := range m.ServicePrincipals {
+			check("sp", "service principal", model.Path("groups", k, "membership", "servicePrincipals", i), x)
+		}
+		for i, x := range m.Groups {
+			if strings.HasPrefix(x, "id:") {
+				check("group", "group", model.Path("groups", k, "membership", "groups", i), x)
+			}
+		}
+		for i, s := range m.From {
+			if strings.HasPrefix(s.Group, "id:") {
+				check("group", "group", model.Path("groups", k, "membership", "from", i, "group"), s.Group)
+			}
+		}
+	}
+	return ds
+}
