@@ -147,11 +147,10 @@ func groupChange(key string, d *model.Desired, live *Live, commit string, opts O
 	default:
 		mode, reason = modeIncremental, "incremental since "+short(bound.Marker.Commit)
 	}
+	// Mode is the declared mode, which the marker records; the reason says
+	// how this run synchronises (a --full run does not change the mode).
 	if m != nil && mode != modeNone {
 		c.Mode = m.Mode
-		if mode == modeFull {
-			c.Mode = model.ModeFull
-		}
 	}
 	c.ModeReason = reason
 
@@ -222,8 +221,8 @@ func groupChange(key string, d *model.Desired, live *Live, commit string, opts O
 
 	changed := len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty()
 	declChanged := mode == modeIncremental && !sameDeclaration(live.Last[key], &g)
-	markerMode := c.Mode
-	if markerMode == "" && m != nil {
+	var markerMode model.MembershipMode
+	if m != nil {
 		markerMode = m.Mode
 	}
 	if bound.Marker == nil || bound.Marker.Mode != markerMode ||

@@ -65,8 +65,9 @@ type GroupChange struct {
 	Kind model.GroupKind `json:"kind"`
 	// Attributes that change (all of them for create and delete).
 	Attributes []AttrChange `json:"attributes,omitempty"`
-	// Mode and ModeReason say how membership is synchronised, and why
-	// ("first sync: full", "incremental since 1a2b3c4", …).
+	// Mode is the declared membership mode (the marker records it);
+	// ModeReason says how this plan synchronises and why ("first sync:
+	// full", "--full", "incremental since 1a2b3c4", …).
 	Mode       model.MembershipMode `json:"mode,omitempty"`
 	ModeReason string               `json:"mode_reason,omitempty"`
 	Members    *SetChange           `json:"members,omitempty"`

@@ -1,0 +1,208 @@
+package apply_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/entrasync/entrasync/internal/apply"
+	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/entra/entratest"
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/plan"
+)
+
+// tenant holds a fake and the configuration history (commit -> desired).
+type tenant struct {
+	t       *testing.T
+	fake    *entratest.Fake
+	history map[string]*model.Desired
+}
+
+func (tn *tenant) plan(commit string, opts plan.Options) *plan.Plan {
+	tn.t.Helper()
+	d := tn.history[commit]
+	live, ds, err := plan.ReadLive(context.Background(), tn.fake, d, plan.Inputs{
+		LastDeclared: func(c string) (*model.Desired, bool, error) { h, ok := tn.history[c]; return h, ok, nil },
+	})
+	if err != nil || ds.HasErrors() {
+		tn.t.Fatalf("read: %v %v", err, ds.Err())
+	}
+	p, ds := plan.Compute(plan.Input{Desired: d, Live: live, Commit: commit}, opts)
+	if ds.HasErrors() {
+		tn.t.Fatal(ds.Err())
+	}
+	return p
+}
+
+func (tn *tenant) apply(p *plan.Plan, opts apply.Options) *apply.Report {
+	tn.t.Helper()
+	rep, err := apply.Run(context.Background(), p, tn.fake, opts)
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	if rep.Failed() {
+		tn.t.Fatalf("apply failed: %+v", rep.Results)
+	}
+	return rep
+}
+
+func vpn(mode model.MembershipMode, members ...string) *model.Desired {
+	var upns []string
+	for _, m := range members {
+		upns = append(upns, m+"@contoso.com")
+	}
+	return &model.Desired{Groups: map[string]model.Group{"vpn": {
+		DisplayName: "VPN Users", Kind: model.GroupSecurity, MailNickname: "vpn-users", Adopt: "mailNickname",
+		Membership: &model.Membership{Mode: mode, Users: upns},
+	}}}
+}
+
+func names(ids []string, fake *entratest.Fake, group string) string {
+	return strings.Join(fake.MemberNames(group), ",")
+}
+
+// The Configuration Manager scenario of ARCHITECTURE §3, as an acceptance
+// test: group has A,B,C; config declares B,C -> first sync leaves B,C;
+// remove C -> incremental leaves B; D added by hand -> incremental leaves
+// B,D; apply --full -> B.
+func TestConfigurationManagerScenario(t *testing.T) {
+	fake := entratest.New()
+	id := map[string]string{}
+	for _, u := range []string{"a", "b", "c", "d"} {
+		id[u] = fake.AddUser(u + "@contoso.com")
+	}
+	group := fake.AddGroup(entra.Group{DisplayName: "VPN Users", MailNickname: "vpn-users"}, id["a"], id["b"], id["c"])
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{
+		"c1": vpn(model.ModeIncremental, "b", "c"),
+		"c2": vpn(model.ModeIncremental, "b"),
+	}}
+	members := func() string { return names(nil, fake, group) }
+
+	p := tn.plan("c1", plan.Options{})
+	if c := p.Groups[0]; c.Action != plan.Adopt || c.ModeReason != "first sync: full" {
+		t.Fatalf("first plan: %s (%s)", c.Action, c.ModeReason)
+	}
+	tn.apply(p, apply.Options{})
+	if got := members(); got != "b@contoso.com,c@contoso.com" {
+		t.Fatalf("after the first sync: %s", got)
+	}
+
+	tn.apply(tn.plan("c2", plan.Options{}), apply.Options{})
+	if got := members(); got != "b@contoso.com" {
+		t.Fatalf("after removing C from the config: %s", got)
+	}
+
+	fake.AddMemberByHand(group, id["d"])
+	p = tn.plan("c2", plan.Options{})
+	if p.HasChanges() {
+		t.Fatalf("a hand-added member should be left alone: %+v", p.Groups[0])
+	}
+	if got := members(); got != "b@contoso.com,d@contoso.com" {
+		t.Fatalf("after D was added by hand: %s", got)
+	}
+
+	tn.apply(tn.plan("c2", plan.Options{Full: true}), apply.Options{})
+	if got := members(); got != "b@contoso.com" {
+		t.Fatalf("after apply --full: %s", got)
+	}
+	if p := tn.plan("c2", plan.Options{}); p.HasChanges() {
+		t.Fatalf("not converged: %+v", p.Groups)
+	}
+	g, _ := fake.Group(group)
+	if g.Marker == nil || g.Marker.Address != "groups.vpn" || g.Marker.Commit != "c2" {
+		t.Fatalf("marker: %+v", g.Marker)
+	}
+}
+
+func TestGuardStopsBeforeWriting(t *testing.T) {
+	fake := entratest.New()
+	var all []string
+	for i := 0; i < 20; i++ {
+		all = append(all, fake.AddUser(string(rune('a'+i))+"@contoso.com"))
+	}
+	fake.AddGroup(entra.Group{DisplayName: "VPN Users", MailNickname: "vpn-users"}, all...)
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": vpn(model.ModeFull, "a")}}
+	p := tn.plan("c1", plan.Options{})
+	_, err := apply.Run(context.Background(), p, fake, apply.Options{})
+	if !errors.Is(err, apply.ErrGuard) || !strings.Contains(err.Error(), "would remove 19 of 20 members") {
+		t.Fatalf("guard: %v", err)
+	}
+	if fake.Writes != 0 {
+		t.Fatalf("%d writes before the guard stopped", fake.Writes)
+	}
+	tn.apply(p, apply.Options{AllowMassRemoval: true})
+}
+
+// A failure mid-way leaves the marker where it was; the re-run converges
+// with no duplicate and no missing member.
+func TestRerunAfterFailureConverges(t *testing.T) {
+	fake := entratest.New()
+	id := map[string]string{}
+	for _, u := range []string{"a", "b", "c", "d", "e"} {
+		id[u] = fake.AddUser(u + "@contoso.com")
+	}
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": vpn(model.ModeFull, "a", "b", "c", "d", "e")}}
+	fake.Fail[entra.OpAddMembers] = map[string]error{id["c"]: errors.New("503 Service Unavailable")}
+	rep, err := apply.Run(context.Background(), tn.plan("c1", plan.Options{}), fake, apply.Options{})
+	if err != nil || !rep.Failed() || !strings.Contains(strings.Join(rep.Results[0].Errors, " "), "503") {
+		t.Fatalf("first run: %v %+v", err, rep)
+	}
+	gid := rep.Results[0].GroupID
+	if g, _ := fake.Group(gid); g.Marker != nil {
+		t.Fatal("marker written although a write failed")
+	}
+	delete(fake.Fail, entra.OpAddMembers)
+	p := tn.plan("c1", plan.Options{})
+	if c := p.Groups[0]; c.Action != plan.Adopt || len(c.Members.Add) != 1 || c.Members.Add[0].Name != "c@contoso.com" {
+		t.Fatalf("re-plan: %s %+v", c.Action, c.Members)
+	}
+	tn.apply(p, apply.Options{})
+	if got := strings.Join(fake.MemberNames(gid), ","); got != "a@contoso.com,b@contoso.com,c@contoso.com,d@contoso.com,e@contoso.com" {
+		t.Fatalf("after the re-run: %s", got)
+	}
+}
+
+func TestStalePlanIsDetected(t *testing.T) {
+	fake := entratest.New()
+	a := fake.AddUser("a@contoso.com")
+	b := fake.AddUser("b@contoso.com")
+	group := fake.AddGroup(entra.Group{DisplayName: "VPN Users", MailNickname: "vpn-users"}, a)
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": vpn(model.ModeFull, "a", "b")}}
+	p := tn.plan("c1", plan.Options{})
+	if stale, err := apply.Stale(context.Background(), fake, p); err != nil || len(stale) != 0 {
+		t.Fatalf("fresh plan reported stale: %v %v", stale, err)
+	}
+	fake.AddMemberByHand(group, b)
+	stale, err := apply.Stale(context.Background(), fake, p)
+	if err != nil || len(stale) != 1 || !strings.Contains(stale[0], "groups.vpn: the group changed since the plan was made") {
+		t.Fatalf("stale: %v %v", stale, err)
+	}
+}
+
+// Nested groups created in the same apply get their new ids as members.
+func TestCreatesNestedGroupsInOneApply(t *testing.T) {
+	fake := entratest.New()
+	fake.AddUser("a@contoso.com")
+	d := &model.Desired{Groups: map[string]model.Group{
+		"parent": {DisplayName: "Parent", Kind: model.GroupSecurity, MailNickname: "parent",
+			Membership: &model.Membership{Mode: model.ModeFull, Groups: []string{"child"}}},
+		"child": {DisplayName: "Child", Kind: model.GroupSecurity, MailNickname: "child",
+			Membership: &model.Membership{Mode: model.ModeFull, Users: []string{"a@contoso.com"}}},
+	}}
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": d}}
+	rep := tn.apply(tn.plan("c1", plan.Options{}), apply.Options{})
+	var parent string
+	for _, r := range rep.Results {
+		if r.Address == "groups.parent" {
+			parent = r.GroupID
+		}
+	}
+	if got := fake.MemberNames(parent); len(got) != 1 || got[0] != "Child" {
+		t.Fatalf("parent members: %v", got)
+	}
+	if p := tn.plan("c1", plan.Options{}); p.HasChanges() {
+		t.Fatalf("not converged: %+v", p.Groups)
+	}
+}
