@@ -1,0 +1,202 @@
+package render
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/template"
+
+	"github.com/entrasync/entrasync/internal/plan"
+)
+
+// textMembersShown is how many members of a set the text view lists
+// before it abbreviates; the JSON plan always has them all.
+const textMembersShown = 20
+
+// PlanText prints a plan in the +/~/- style of plan tools.
+func PlanText(w io.Writer, p *plan.Plan, st Style) error {
+	var b strings.Builder
+	commit := p.SourceCommit
+	if commit == "" {
+		commit = "the working tree"
+	} else {
+		commit = "commit " + commit[:min(12, len(commit))]
+	}
+	fmt.Fprintf(&b, "entrasync plan for tenant %s at %s\n", p.Tenant, commit)
+	if p.Options.Full {
+		b.WriteString("Full membership sync requested (--full).\n")
+	}
+	changed := 0
+	for _, c := range p.Groups {
+		if c.Action == plan.NoOp {
+			continue
+		}
+		changed++
+		sym, colour := planSymbol(c.Action)
+		fmt.Fprintf(&b, "\n%s %s (%s)", st.paint(colour, sym), st.paint(ansiBold, c.Address), c.Action)
+		if c.ModeReason != "" && c.Members != nil {
+			fmt.Fprintf(&b, " [%s]", c.ModeReason)
+		}
+		b.WriteByte('\n')
+		if c.Permanent {
+			fmt.Fprintf(&b, "    %s security groups are deleted permanently; Graph cannot restore them\n", st.paint(ansiRed, "!"))
+		}
+		for _, a := range c.Attributes {
+			switch {
+			case c.Action == plan.Create || a.Before == nil && a.After != nil:
+				fmt.Fprintf(&b, "    %s %s = %s\n", st.paint(ansiGreen, "+"), a.Name, value(a.After))
+			case c.Action == plan.Delete || a.After == nil:
+				fmt.Fprintf(&b, "    %s %s = %s\n", st.paint(ansiRed, "-"), a.Name, value(a.Before))
+			default:
+				fmt.Fprintf(&b, "    %s %s: %s → %s\n", st.paint(ansiYellow, "~"), a.Name, value(a.Before), value(a.After))
+			}
+		}
+		writeSet(&b, "members", c.Members, st)
+		writeSet(&b, "owners", c.Owners, st)
+		if c.Guard != "" {
+			fmt.Fprintf(&b, "    %s removal guard: %s; apply stops unless --allow-mass-removal\n", st.paint(ansiRed+ansiBold, "!"), c.Guard)
+		}
+	}
+	if len(p.Orphans) > 0 {
+		b.WriteString("\nNo longer declared, left alone because prune is off (--prune deletes them):\n")
+		for _, o := range p.Orphans {
+			fmt.Fprintf(&b, "    %s  %q (%s, %s)\n", o.Address, o.Name, o.Kind, o.ID)
+		}
+	}
+	s := p.Summary
+	if changed == 0 {
+		b.WriteString("\nNo changes. The tenant matches the configuration.\n")
+	} else {
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to adopt, %d to delete; members +%d -%d; owners +%d -%d.\n",
+			s.Create, s.Update, s.Adopt, s.Delete, s.MembersAdd, s.MembersRemove, s.OwnersAdd, s.OwnersRemove)
+	}
+	if s.Guards > 0 {
+		fmt.Fprintf(&b, "%s %s would trip the removal guard.\n", st.paint(ansiRed+ansiBold, "!"), plural(s.Guards, "group", "groups"))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeSet(b *strings.Builder, name string, s *plan.SetChange, st Style) {
+	if s.Empty() {
+		return
+	}
+	fmt.Fprintf(b, "    %s: +%d -%d (%d → %d)\n", name, len(s.Add), len(s.Remove), s.Live, s.After)
+	list := func(sym, colour string, ms []plan.Member) {
+		for i, m := range ms {
+			if i == textMembersShown {
+				fmt.Fprintf(b, "        … and %d more (the JSON plan lists all)\n", len(ms)-i)
+				return
+			}
+			fmt.Fprintf(b, "        %s %s\n", st.paint(colour, sym), memberLabel(m))
+		}
+	}
+	list("+", ansiGreen, s.Add)
+	list("-", ansiRed, s.Remove)
+}
+
+func memberLabel(m plan.Member) string {
+	switch {
+	case m.Address != "":
+		return fmt.Sprintf("%s (group %s, created by this plan)", m.Name, m.Address)
+	case m.Type == "user":
+		return m.Name
+	}
+	return fmt.Sprintf("%s (%s)", m.Name, m.Type)
+}
+
+func planSymbol(a plan.Action) (string, string) {
+	switch a {
+	case plan.Create:
+		return "+", ansiGreen
+	case plan.Update, plan.Adopt:
+		return "~", ansiYellow
+	case plan.Delete:
+		return "-", ansiRed
+	case plan.NoOp:
+		return " ", ""
+	}
+	return "?", ""
+}
+
+// PlanJSON writes the plan artifact that `apply plan.json` reads.
+func PlanJSON(w io.Writer, p *plan.Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
+// MarkdownBudget is the largest comment PlanMarkdown writes; GitHub
+// refuses comments over 65,536 characters.
+const MarkdownBudget = 60_000
+
+// markdownMembersShown members are listed per set before the rest fold
+// into <details>.
+const markdownMembersShown = 10
+
+//go:embed templates/plan.md.tmpl
+var planMarkdown string
+
+var planTemplate = template.Must(template.New("plan.md").Funcs(template.FuncMap{
+	"symbol": func(a plan.Action) string { s, _ := planSymbol(a); return s },
+	"value":  value,
+	"member": memberLabel,
+	"head": func(ms []plan.Member) []plan.Member {
+		return ms[:min(len(ms), markdownMembersShown)]
+	},
+	"tail": func(ms []plan.Member) []plan.Member {
+		return ms[min(len(ms), markdownMembersShown):]
+	},
+	"short": func(s string) string { return s[:min(12, len(s))] },
+	"changed": func(p *plan.Plan) []plan.GroupChange {
+		var out []plan.GroupChange
+		for _, c := range p.Groups {
+			if c.Action != plan.NoOp {
+				out = append(out, c)
+			}
+		}
+		return out
+	},
+	"count": func(s *plan.SetChange) string {
+		if s.Empty() {
+			return ""
+		}
+		return fmt.Sprintf("+%d −%d", len(s.Add), len(s.Remove))
+	},
+}).Parse(planMarkdown))
+
+// PlanMarkdown writes the pull-request comment: a summary table, then per
+// group its changes with the first members listed and the rest folded. It
+// stays within MarkdownBudget, cutting whole groups and saying so.
+func PlanMarkdown(w io.Writer, p *plan.Plan, artifact string) error {
+	var buf bytes.Buffer
+	if err := planTemplate.Execute(&buf, struct {
+		*plan.Plan
+		Artifact string
+	}{p, artifact}); err != nil {
+		return err
+	}
+	out := buf.String()
+	if len(out) > MarkdownBudget {
+		// Cut before a group's block, never inside one (blocks nest a
+		// <details> for long member lists).
+		cut := strings.LastIndex(out[:MarkdownBudget-400], "\n<details><summary><code>")
+		if cut < 0 {
+			cut = MarkdownBudget - 400
+		}
+		out = out[:cut] + fmt.Sprintf("\n\n> **Truncated**: this plan is longer than a comment can hold. The complete plan is in %s.\n", artifactName(artifact))
+	}
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+func artifactName(a string) string {
+	if a == "" {
+		return "the JSON plan (`entrasync plan --out plan.json`)"
+	}
+	return a
+}
