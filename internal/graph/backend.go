@@ -1,0 +1,384 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
+)
+
+// Backend is the Graph implementation of [entra.Backend].
+//
+// Cost model (requests per plan; every request travels in a $batch of up
+// to 20, so round trips are about requests/20):
+//   - references: ⌈refs/15⌉ per kind (an in (…) filter takes 15 values,
+//     graph-api.md §16), plus the same again for UPNs that were mail
+//     addresses;
+//   - groups: ⌈groups in tenant/999⌉ sequential pages, markers included
+//     ($expand=extensions);
+//   - members and owners: one request per group per 999 members, next
+//     pages of all groups sent together;
+//   - computed sources: ⌈matches/999⌉ per filter.
+//
+// Writes: members@odata.bind adds 20 members per PATCH, 20 PATCHes per
+// $batch (400 adds per round trip); removals are one DELETE $ref each, 20
+// per round trip.
+type Backend struct {
+	c           *Client
+	base        string
+	concurrency int
+}
+
+var _ entra.Backend = (*Backend)(nil)
+
+// NewBackend wraps a client. Concurrency bounds the $batch requests in
+// flight (each carries up to 20 writes; Graph allows 3,000 writes per
+// 150 s per app and tenant, §4.2).
+func NewBackend(c *Client, concurrency int) *Backend {
+	if concurrency < 1 {
+		concurrency = 4
+	}
+	return &Backend{c: c, base: c.Adapter.GetBaseUrl(), concurrency: concurrency}
+}
+
+// get builds a GET for a path under the base URL with query options.
+func (b *Backend) get(path string, query map[string]string, advanced bool) *abstractions.RequestInformation {
+	info := abstractions.NewRequestInformation()
+	info.Method = abstractions.GET
+	u := b.base + path
+	var q []string
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range query {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		q = append(q, k+"="+escape(query[k]))
+	}
+	if advanced {
+		q = append(q, "$count=true")
+		info.Headers.Add("ConsistencyLevel", "eventual")
+	}
+	if len(q) > 0 {
+		u += "?" + strings.Join(q, "&")
+	}
+	info.UrlTemplate = "{+baseurl}"
+	info.PathParameters = map[string]string{"baseurl": u}
+	return info
+}
+
+// escape percent-encodes what a query value cannot carry literally.
+func escape(s string) string {
+	return strings.NewReplacer("%", "%25", " ", "%20", "&", "%26", "#", "%23", "+", "%2B", "'", "%27", "\"", "%22").Replace(s)
+}
+
+// body builds a write request with a JSON body.
+func (b *Backend) body(method abstractions.HttpMethod, path string, v any) *abstractions.RequestInformation {
+	info := abstractions.NewRequestInformation()
+	info.Method = method
+	info.UrlTemplate = "{+baseurl}"
+	info.PathParameters = map[string]string{"baseurl": b.base + path}
+	if v != nil {
+		data, _ := json.Marshal(v)
+		info.SetStreamContentAndContentType(data, "application/json")
+	}
+	return info
+}
+
+// object is a directory object as entrasync reads it.
+type object struct {
+	ID                            string           `json:"id"`
+	Type                          string           `json:"@odata.type"`
+	UserPrincipalName             string           `json:"userPrincipalName"`
+	Mail                          string           `json:"mail"`
+	DisplayName                   string           `json:"displayName"`
+	AppID                         string           `json:"appId"`
+	Description                   string           `json:"description"`
+	MailNickname                  string           `json:"mailNickname"`
+	GroupTypes                    []string         `json:"groupTypes"`
+	Visibility                    string           `json:"visibility"`
+	IsAssignableToRole            *bool            `json:"isAssignableToRole"`
+	MembershipRule                string           `json:"membershipRule"`
+	MembershipRuleProcessingState string           `json:"membershipRuleProcessingState"`
+	Extensions                    []map[string]any `json:"extensions"`
+}
+
+func (o object) principal(fallback entra.ObjectType) entra.Principal {
+	t := fallback
+	switch o.Type {
+	case "#microsoft.graph.user":
+		t = entra.TypeUser
+	case "#microsoft.graph.group":
+		t = entra.TypeGroup
+	case "#microsoft.graph.device":
+		t = entra.TypeDevice
+	case "#microsoft.graph.servicePrincipal":
+		t = entra.TypeServicePrincipal
+	}
+	name := o.DisplayName
+	if t == entra.TypeUser && o.UserPrincipalName != "" {
+		name = o.UserPrincipalName
+	}
+	return entra.Principal{ID: o.ID, Type: t, Name: name}
+}
+
+func decode(raw [][]json.RawMessage) ([][]object, error) {
+	out := make([][]object, len(raw))
+	for i, items := range raw {
+		for _, it := range items {
+			var o object
+			if err := json.Unmarshal(it, &o); err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], o)
+		}
+	}
+	return out, nil
+}
+
+const (
+	maxInValues   = 15 // graph-api.md §16
+	principalCols = "id,displayName,userPrincipalName,mail,appId"
+)
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// lookup resolves values of one property with in (…) filters, 15 values
+// per request, all requests batched.
+func (b *Backend) lookup(ctx context.Context, path, prop string, values []string) ([]object, error) {
+	var infos []*abstractions.RequestInformation
+	for i := 0; i < len(values); i += maxInValues {
+		chunk := values[i:min(i+maxInValues, len(values))]
+		quoted := make([]string, len(chunk))
+		for j, v := range chunk {
+			quoted[j] = quote(v)
+		}
+		infos = append(infos, b.get(path, map[string]string{
+			"$filter": prop + " in (" + strings.Join(quoted, ",") + ")", "$select": principalCols, "$top": "999"}, false))
+	}
+	pages, err := b.listAll(ctx, infos)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decode(pages)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(objs...), nil
+}
+
+// resolve maps references to principals: "id:GUID" by id, others by each
+// property in turn (userPrincipalName, then mail) until all resolve.
+func (b *Backend) resolve(ctx context.Context, path string, t entra.ObjectType, refs []string, props ...string) (map[string]entra.Principal, error) {
+	out := map[string]entra.Principal{}
+	var ids, names []string
+	for _, r := range refs {
+		if id, ok := strings.CutPrefix(r, "id:"); ok {
+			ids = append(ids, id)
+		} else if id, ok := strings.CutPrefix(r, "appId:"); ok && t == entra.TypeServicePrincipal {
+			found, err := b.lookup(ctx, path, "appId", []string{id})
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range found {
+				out[r] = o.principal(t)
+			}
+		} else {
+			names = append(names, r)
+		}
+	}
+	if len(ids) > 0 {
+		found, err := b.lookup(ctx, path, "id", ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range found {
+			out["id:"+o.ID] = o.principal(t)
+			for _, r := range refs {
+				if strings.EqualFold(r, "id:"+o.ID) {
+					out[r] = o.principal(t)
+				}
+			}
+		}
+	}
+	for _, prop := range props {
+		if len(names) == 0 {
+			break
+		}
+		found, err := b.lookup(ctx, path, prop, names)
+		if err != nil {
+			return nil, err
+		}
+		var rest []string
+		for _, n := range names {
+			hit := false
+			for _, o := range found {
+				v := map[string]string{"userPrincipalName": o.UserPrincipalName, "mail": o.Mail, "displayName": o.DisplayName}[prop]
+				if strings.EqualFold(v, n) {
+					out[n] = o.principal(t)
+					hit = true
+				}
+			}
+			if !hit {
+				rest = append(rest, n)
+			}
+		}
+		names = rest
+	}
+	return out, nil
+}
+
+// ResolveUsers implements [entra.Reader]: by userPrincipalName, then mail.
+func (b *Backend) ResolveUsers(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
+	return b.resolve(ctx, "/users", entra.TypeUser, refs, "userPrincipalName", "mail")
+}
+
+// ResolveDevices implements [entra.Reader]: by displayName.
+func (b *Backend) ResolveDevices(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
+	return b.resolve(ctx, "/devices", entra.TypeDevice, refs, "displayName")
+}
+
+// ResolveServicePrincipals implements [entra.Reader]: by displayName or appId.
+func (b *Backend) ResolveServicePrincipals(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
+	return b.resolve(ctx, "/servicePrincipals", entra.TypeServicePrincipal, refs, "displayName")
+}
+
+// ResolveGroups implements [entra.Reader]: "id:GUID" references.
+func (b *Backend) ResolveGroups(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
+	return b.resolve(ctx, "/groups", entra.TypeGroup, refs)
+}
+
+// UsersMatching implements [entra.Reader]. It always asks an advanced
+// query, so filters with ne, not or endsWith work (§1.2).
+func (b *Backend) UsersMatching(ctx context.Context, filter string) ([]entra.Principal, error) {
+	pages, err := b.listAll(ctx, []*abstractions.RequestInformation{
+		b.get("/users", map[string]string{"$filter": filter, "$select": "id,userPrincipalName,displayName", "$top": "999"}, true)})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decode(pages)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]entra.Principal, len(objs[0]))
+	for i, o := range objs[0] {
+		out[i] = o.principal(entra.TypeUser)
+	}
+	return out, nil
+}
+
+const groupCols = "id,displayName,description,mailNickname,groupTypes,visibility,isAssignableToRole,membershipRule,membershipRuleProcessingState"
+
+// Groups implements [entra.Reader]. With Marked, every group is listed
+// (open extensions cannot be filtered on, so the marker comes with the
+// listing through $expand=extensions); otherwise ids and mailNicknames are
+// looked up with in (…) filters.
+func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group, error) {
+	var infos []*abstractions.RequestInformation
+	if q.Marked {
+		infos = append(infos, b.get("/groups", map[string]string{"$select": groupCols, "$expand": "extensions", "$top": "999"}, false))
+	} else {
+		for _, set := range []struct {
+			prop   string
+			values []string
+		}{{"id", q.IDs}, {"mailNickname", q.MailNicknames}} {
+			for i := 0; i < len(set.values); i += maxInValues {
+				chunk := set.values[i:min(i+maxInValues, len(set.values))]
+				quoted := make([]string, len(chunk))
+				for j, v := range chunk {
+					quoted[j] = quote(v)
+				}
+				infos = append(infos, b.get("/groups", map[string]string{"$filter": set.prop + " in (" + strings.Join(quoted, ",") + ")",
+					"$select": groupCols, "$expand": "extensions", "$top": "999"}, false))
+			}
+		}
+	}
+	pages, err := b.listAll(ctx, infos)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decode(pages)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []entra.Group
+	for _, o := range slices.Concat(objs...) {
+		if seen[o.ID] {
+			continue
+		}
+		seen[o.ID] = true
+		g := toGroup(o)
+		if q.Marked && g.Marker == nil && !slices.Contains(q.IDs, o.ID) &&
+			!slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, o.MailNickname) }) {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func toGroup(o object) entra.Group {
+	g := entra.Group{ID: o.ID, DisplayName: o.DisplayName, Description: o.Description, MailNickname: o.MailNickname,
+		Kind: model.GroupSecurity, Visibility: o.Visibility, IsAssignableToRole: o.IsAssignableToRole != nil && *o.IsAssignableToRole}
+	if slices.Contains(o.GroupTypes, "Unified") {
+		g.Kind = model.GroupMicrosoft365
+	}
+	if slices.Contains(o.GroupTypes, "DynamicMembership") {
+		g.DynamicRule = o.MembershipRule
+		g.DynamicRulePaused = o.MembershipRuleProcessingState == "Paused"
+	}
+	for _, ext := range o.Extensions {
+		if name, _ := ext["extensionName"].(string); name == entra.MarkerExtension {
+			m := &entra.Marker{}
+			m.Address, _ = ext["address"].(string)
+			m.Commit, _ = ext["commit"].(string)
+			mode, _ := ext["mode"].(string)
+			m.Mode = model.MembershipMode(mode)
+			if at, ok := ext["appliedAt"].(string); ok {
+				m.AppliedAt, _ = time.Parse(time.RFC3339, at)
+			}
+			g.Marker = m
+		}
+	}
+	return g
+}
+
+func (b *Backend) relation(ctx context.Context, rel string, groupIDs []string) (map[string][]entra.Principal, error) {
+	infos := make([]*abstractions.RequestInformation, len(groupIDs))
+	for i, id := range groupIDs {
+		infos[i] = b.get("/groups/"+id+"/"+rel, map[string]string{"$select": principalCols, "$top": "999"}, false)
+	}
+	pages, err := b.listAll(ctx, infos)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decode(pages)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]entra.Principal{}
+	for i, id := range groupIDs {
+		for _, o := range objs[i] {
+			out[id] = append(out[id], o.principal(entra.TypeUser))
+		}
+	}
+	return out, nil
+}
+
+// Members implements [entra.Reader].
+func (b *Backend) Members(ctx context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
+	return b.relation(ctx, "members", groupIDs)
+}
+
+// Owners implements [entra.Reader].
+func (b *Backend) Owners(ctx context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
+	return b.relation(ctx, "owners", groupIDs)
+}

@@ -1,0 +1,198 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/entrasync/entrasync/internal/apply"
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/sim"
+)
+
+// simBackend serves st with the emulator and returns a Graph backend on it.
+func simBackend(t testing.TB, st *sim.State, opts sim.Options) (*Backend, *sim.Server) {
+	t.Helper()
+	srv, err := sim.NewServer(st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	c, err := NewClient(Config{BaseURL: ts.URL + "/v1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewBackend(c, 4), srv
+}
+
+func scenarioState() *sim.State {
+	st := &sim.State{TenantID: "8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10"}
+	for i, u := range []string{"a", "b", "c", "d"} {
+		st.Users = append(st.Users, &sim.User{ID: fmt.Sprintf("00000000-0000-4000-8000-00000000000%d", i+1),
+			UserPrincipalName: u + "@contoso.com", DisplayName: strings.ToUpper(u), AccountEnabled: true})
+	}
+	st.Groups = []*sim.Group{{ID: "10000000-0000-4000-8000-000000000001", DisplayName: "VPN Users", MailNickname: "vpn-users",
+		SecurityEnabled: true, Members: []string{st.Users[0].ID, st.Users[1].ID, st.Users[2].ID}}}
+	return st
+}
+
+func vpnConfig(mode model.MembershipMode, members ...string) *model.Desired {
+	var upns []string
+	for _, m := range members {
+		upns = append(upns, m+"@contoso.com")
+	}
+	return &model.Desired{Tenant: model.Tenant{ID: "8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10"}, Groups: map[string]model.Group{"vpn": {
+		DisplayName: "VPN Users", Kind: model.GroupSecurity, MailNickname: "vpn-users", Adopt: "mailNickname",
+		Membership: &model.Membership{Mode: mode, Users: upns}}}}
+}
+
+func memberUPNs(srv *sim.Server, group string) string {
+	st := srv.Snapshot()
+	upn := map[string]string{}
+	for _, u := range st.Users {
+		upn[strings.ToLower(u.ID)] = u.UserPrincipalName
+	}
+	var out []string
+	for _, g := range st.Groups {
+		if g.ID == group {
+			for _, m := range g.Members {
+				out = append(out, upn[m])
+			}
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}
+
+func planApply(t *testing.T, b *Backend, history map[string]*model.Desired, commit string, opts plan.Options) *plan.Plan {
+	t.Helper()
+	ctx := context.Background()
+	d := history[commit]
+	live, ds, err := plan.ReadLive(ctx, b, d, plan.Inputs{
+		LastDeclared: func(c string) (*model.Desired, bool, error) { h, ok := history[c]; return h, ok, nil }})
+	if err != nil || ds.HasErrors() {
+		t.Fatalf("read: %v %v", err, ds.Err())
+	}
+	p, ds := plan.Compute(plan.Input{Desired: d, Live: live, Commit: commit}, opts)
+	if ds.HasErrors() {
+		t.Fatal(ds.Err())
+	}
+	rep, err := apply.Run(ctx, p, b, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed() {
+		t.Fatalf("apply: %+v", rep.Results)
+	}
+	return p
+}
+
+// The Configuration Manager scenario through the real adapter and the
+// emulator (ARCHITECTURE §3).
+func TestScenarioThroughGraph(t *testing.T) {
+	b, srv := simBackend(t, scenarioState(), sim.Options{})
+	const group = "10000000-0000-4000-8000-000000000001"
+	history := map[string]*model.Desired{"c1": vpnConfig(model.ModeIncremental, "b", "c"), "c2": vpnConfig(model.ModeIncremental, "b")}
+
+	planApply(t, b, history, "c1", plan.Options{})
+	if got := memberUPNs(srv, group); got != "b@contoso.com,c@contoso.com" {
+		t.Fatalf("first sync: %s", got)
+	}
+	planApply(t, b, history, "c2", plan.Options{})
+	if got := memberUPNs(srv, group); got != "b@contoso.com" {
+		t.Fatalf("after removing C: %s", got)
+	}
+	// D is added in the portal.
+	if err := addByHand(srv, group, "00000000-0000-4000-8000-000000000004"); err != nil {
+		t.Fatal(err)
+	}
+	if p := planApply(t, b, history, "c2", plan.Options{}); p.HasChanges() {
+		t.Fatalf("incremental touched a hand-added member: %+v", p.Groups)
+	}
+	if got := memberUPNs(srv, group); got != "b@contoso.com,d@contoso.com" {
+		t.Fatalf("after D was added by hand: %s", got)
+	}
+	planApply(t, b, history, "c2", plan.Options{Full: true})
+	if got := memberUPNs(srv, group); got != "b@contoso.com" {
+		t.Fatalf("after --full: %s", got)
+	}
+	if p := planApply(t, b, history, "c2", plan.Options{}); p.HasChanges() {
+		t.Fatalf("not converged: %+v", p.Groups)
+	}
+	for _, g := range srv.Snapshot().Groups {
+		if g.ID == group && fmt.Sprint(g.Extensions["dev.entrasync"]["commit"]) != "c2" {
+			t.Fatalf("marker: %v", g.Extensions)
+		}
+	}
+}
+
+func addByHand(srv *sim.Server, group, member string) error {
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	resp, err := httpPost(ts.URL+"/v1.0/groups/"+group+"/members/$ref", `{"@odata.id":"`+directoryObject(member)+`"}`)
+	if err != nil {
+		return err
+	}
+	if resp != 204 {
+		return fmt.Errorf("status %d", resp)
+	}
+	return nil
+}
+
+// A new group, nested groups and devices, created and filled in one apply,
+// then a plan with no changes.
+func TestCreateThroughGraph(t *testing.T) {
+	st := scenarioState()
+	st.Devices = []*sim.Device{{ID: "20000000-0000-4000-8000-000000000001", DeviceID: "x", DisplayName: "DeviceA", AccountEnabled: true}}
+	b, srv := simBackend(t, st, sim.Options{ReplicationLag: 0})
+	d := &model.Desired{Tenant: model.Tenant{ID: st.TenantID}, Groups: map[string]model.Group{
+		"parent": {DisplayName: "Parent", Kind: model.GroupMicrosoft365, MailNickname: "parent", Owners: []string{"a@contoso.com"},
+			Membership: &model.Membership{Mode: model.ModeFull, Groups: []string{"child"}, Users: []string{"d@contoso.com"}}},
+		"child": {DisplayName: "Child", Kind: model.GroupSecurity, MailNickname: "child",
+			Membership: &model.Membership{Mode: model.ModeFull, Users: []string{"a@contoso.com", "b@contoso.com"}, Devices: []string{"DeviceA"}}},
+	}}
+	history := map[string]*model.Desired{"c1": d}
+	planApply(t, b, history, "c1", plan.Options{})
+	if p := planApply(t, b, history, "c1", plan.Options{}); p.HasChanges() {
+		t.Fatalf("not converged after create: %+v", p.Groups)
+	}
+	n := 0
+	for _, g := range srv.Snapshot().Groups {
+		switch g.DisplayName {
+		case "Parent":
+			n++
+			if len(g.Members) != 2 || len(g.Owners) != 1 || g.GroupTypes[0] != "Unified" || !g.MailEnabled {
+				t.Errorf("parent: %+v", g)
+			}
+		case "Child":
+			n++
+			if len(g.Members) != 3 {
+				t.Errorf("child members: %v", g.Members)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d groups created", n)
+	}
+}
+
+// Unknown references are reported, with no write at all.
+func TestUnknownUserWritesNothing(t *testing.T) {
+	b, srv := simBackend(t, scenarioState(), sim.Options{})
+	d := vpnConfig(model.ModeFull, "b", "zed")
+	_, ds, err := plan.ReadLive(context.Background(), b, d, plan.Inputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ds.HasErrors() || !strings.Contains(ds[0].Summary, `user "zed@contoso.com" does not exist in the tenant`) {
+		t.Fatalf("diagnostics: %v", ds)
+	}
+	if w := srv.Stats().Writes; w != 0 {
+		t.Fatalf("%d writes", w)
+	}
+}

@@ -1,0 +1,205 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+)
+
+// Batching (graph-api.md §3, §11.5): up to 20 requests per $batch round
+// trip. Items are independent; a throttled (429) or unavailable (503, 504)
+// item is retried in a later batch after its own Retry-After, because the
+// SDK does not retry items inside a batch.
+
+const (
+	batchSize      = 20
+	maxItemRetries = 6
+)
+
+// call is one request and, once run, its response.
+type call struct {
+	info   *abstractions.RequestInformation
+	status int
+	body   json.RawMessage
+	err    error
+}
+
+// graphError is the error object of a failed response.
+type graphError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *graphError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
+}
+
+func (c *call) failed() *graphError {
+	if c.status < 400 {
+		return nil
+	}
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(c.body, &body)
+	return &graphError{Status: c.status, Code: body.Error.Code, Message: body.Error.Message}
+}
+
+// runBatches sends calls in $batch requests of 20, up to concurrency at
+// once, retrying throttled items; it fills each call's status and body.
+func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
+	pending := calls
+	for attempt := 0; len(pending) > 0; attempt++ {
+		var chunks [][]*call
+		for i := 0; i < len(pending); i += batchSize {
+			chunks = append(chunks, pending[i:min(i+batchSize, len(pending))])
+		}
+		var mu sync.Mutex
+		var retry []*call
+		wait := 0.0
+		var firstErr error
+		sem := make(chan struct{}, b.concurrency)
+		var wg sync.WaitGroup
+		for _, chunk := range chunks {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(chunk []*call) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				again, after, err := b.sendBatch(ctx, chunk)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				retry = append(retry, again...)
+				wait = max(wait, after)
+			}(chunk)
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return firstErr
+		}
+		if len(retry) == 0 {
+			return nil
+		}
+		if attempt == maxItemRetries {
+			return nil // the calls keep their 429/503 answers
+		}
+		d := time.Duration(math.Ceil(max(wait, 1)) * float64(time.Second))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+		pending = retry
+	}
+	return nil
+}
+
+// sendBatch sends one $batch and returns the items to retry and the
+// longest Retry-After among them.
+func (b *Backend) sendBatch(ctx context.Context, chunk []*call) ([]*call, float64, error) {
+	req := msgraphcore.NewBatchRequest(b.c.Adapter)
+	ids := make([]string, len(chunk))
+	for i, c := range chunk {
+		item, err := req.AddBatchRequestStep(*c.info)
+		if err != nil {
+			return nil, 0, err
+		}
+		ids[i] = *item.GetId()
+	}
+	resp, err := req.Send(ctx, b.c.Adapter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("$batch: %w", err)
+	}
+	var retry []*call
+	wait := 0.0
+	for i, c := range chunk {
+		item := resp.GetResponseById(ids[i])
+		if item == nil || item.GetStatus() == nil {
+			c.status, c.err = 0, fmt.Errorf("$batch: no response for an item")
+			continue
+		}
+		c.status = int(*item.GetStatus())
+		c.body, _ = json.Marshal(item.GetBody())
+		switch c.status {
+		case 429, 503, 504:
+			retry = append(retry, c)
+			for k, v := range item.GetHeaders() {
+				if strings.EqualFold(k, "Retry-After") {
+					if f, err := strconv.ParseFloat(v, 64); err == nil {
+						wait = max(wait, f)
+					}
+				}
+			}
+		}
+	}
+	return retry, wait, nil
+}
+
+// page is one page of a collection.
+type page struct {
+	Value    []json.RawMessage `json:"value"`
+	NextLink string            `json:"@odata.nextLink"`
+}
+
+// listAll runs several collection requests and follows every nextLink,
+// sending the next pages of all collections together, so n collections of
+// p pages cost about p round trips, not n·p.
+func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInformation) ([][]json.RawMessage, error) {
+	out := make([][]json.RawMessage, len(infos))
+	type cursor struct {
+		index int
+		c     *call
+	}
+	var round []cursor
+	for i, info := range infos {
+		round = append(round, cursor{i, &call{info: info}})
+	}
+	for len(round) > 0 {
+		calls := make([]*call, len(round))
+		for i, cur := range round {
+			calls[i] = cur.c
+		}
+		if err := b.runBatches(ctx, calls); err != nil {
+			return nil, err
+		}
+		var next []cursor
+		for _, cur := range round {
+			if e := cur.c.failed(); e != nil {
+				return nil, e
+			}
+			if cur.c.err != nil {
+				return nil, cur.c.err
+			}
+			var p page
+			if err := json.Unmarshal(cur.c.body, &p); err != nil {
+				return nil, fmt.Errorf("decoding a page: %w", err)
+			}
+			out[cur.index] = append(out[cur.index], p.Value...)
+			if p.NextLink != "" {
+				info := abstractions.NewRequestInformation()
+				info.Method = abstractions.GET
+				info.UrlTemplate = "{+baseurl}"
+				info.PathParameters = map[string]string{"baseurl": p.NextLink}
+				info.Headers.AddAll(cur.c.info.Headers)
+				next = append(next, cursor{cur.index, &call{info: info}})
+			}
+		}
+		round = next
+	}
+	return out, nil
+}
