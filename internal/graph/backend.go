@@ -235,9 +235,70 @@ func (b *Backend) resolve(ctx context.Context, path string, t entra.ObjectType, 
 	return out, nil
 }
 
+// listUsersAbove is the number of references above which ResolveUsers
+// asks how big the tenant is, to choose between in (…) lookups and a
+// listing of every user.
+const listUsersAbove = 600
+
 // ResolveUsers implements [entra.Reader]: by userPrincipalName, then mail.
+// In (…) lookups cost ⌈refs/15⌉ requests, ⌈refs/300⌉ round trips in
+// $batches; listing every user costs ⌈users/999⌉ round trips. For many
+// references it counts the tenant (one round trip) and takes the cheaper
+// way (graph-api.md §16).
 func (b *Backend) ResolveUsers(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
+	if len(refs) > listUsersAbove {
+		if n, err := b.countUsers(ctx); err == nil && ceilDiv(n, 999)+1 < ceilDiv(len(refs), maxInValues*batchSize) {
+			return b.resolveByListing(ctx, refs)
+		}
+	}
 	return b.resolve(ctx, "/users", entra.TypeUser, refs, "userPrincipalName", "mail")
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func (b *Backend) countUsers(ctx context.Context) (int, error) {
+	c := &call{info: b.get("/users", map[string]string{"$select": "id", "$top": "1"}, true)}
+	if err := b.runBatches(ctx, []*call{c}); err != nil {
+		return 0, err
+	}
+	if e := c.failed(); e != nil {
+		return 0, e
+	}
+	var body struct {
+		Count int `json:"@odata.count"`
+	}
+	if err := json.Unmarshal(c.body, &body); err != nil {
+		return 0, err
+	}
+	return body.Count, nil
+}
+
+func (b *Backend) resolveByListing(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
+	pages, err := b.listAll(ctx, []*abstractions.RequestInformation{
+		b.get("/users", map[string]string{"$select": "id,userPrincipalName,mail,displayName", "$top": "999"}, false)})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decode(pages)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]entra.Principal{}
+	for _, o := range objs[0] {
+		p := o.principal(entra.TypeUser)
+		byKey["id:"+strings.ToLower(o.ID)] = p
+		if o.Mail != "" {
+			byKey[strings.ToLower(o.Mail)] = p
+		}
+		byKey[strings.ToLower(o.UserPrincipalName)] = p // a UPN wins over another user's mail
+	}
+	out := map[string]entra.Principal{}
+	for _, r := range refs {
+		if p, ok := byKey[strings.ToLower(r)]; ok {
+			out[r] = p
+		}
+	}
+	return out, nil
 }
 
 // ResolveDevices implements [entra.Reader]: by displayName.

@@ -196,11 +196,14 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	var memberIDs, ownerIDs []string
 	mirrorID := map[string]string{}
 	for _, k := range keys {
+		g := d.Groups[k]
 		if b := bindings[k]; b != nil {
 			memberIDs = append(memberIDs, b.ID)
-			ownerIDs = append(ownerIDs, b.ID)
+			// Owners are only read where they are managed.
+			if len(g.Owners) > 0 || (live.Last[k] != nil && len(live.Last[k].Owners) > 0) {
+				ownerIDs = append(ownerIDs, b.ID)
+			}
 		}
-		g := d.Groups[k]
 		if g.Membership == nil {
 			continue
 		}

@@ -1,0 +1,170 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/sim"
+)
+
+// Lower bounds of HTTP round trips, from Graph's limits (§2.2, §3, §16):
+// 20 binds per PATCH and 20 requests per $batch make 400 member adds per
+// round trip; a removal is one request, 20 per round trip.
+func addBound(n int) int    { return ceilDiv(n, 400) }
+func removeBound(n int) int { return ceilDiv(n, 20) }
+
+// planBound: one listing of groups, the cheaper of in (…) lookups and a
+// listing of users, and one members request per group, 20 per round trip.
+func planBound(groups, users, refs int) int {
+	return 1 + min(ceilDiv(refs, maxInValues*batchSize), ceilDiv(users, 999)) + ceilDiv(groups, batchSize)
+}
+
+func writeState(users, members int) (*sim.State, []string) {
+	st := sim.Seed(sim.SeedOptions{Users: users, Groups: 1, MembersPerGroup: members, Seed: 1})
+	ids := make([]string, users)
+	for i, u := range st.Users {
+		ids[i] = u.ID
+	}
+	return st, ids
+}
+
+// writeRoundTrips applies one operation on a fresh emulator and counts
+// the HTTP round trips it took.
+func writeRoundTrips(tb testing.TB, st *sim.State, op func(group string) entra.Op) (int64, *sim.Server) {
+	b, srv := simBackend(tb, st, sim.Options{})
+	srv.ResetStats()
+	res := b.Apply(context.Background(), []entra.Op{op(st.Groups[0].ID)})
+	if res[0].Err != nil || len(res[0].Failed) > 0 {
+		tb.Fatalf("apply: %v %v", res[0].Err, res[0].Failed)
+	}
+	return srv.Stats().HTTPRequests, srv
+}
+
+func add4000(tb testing.TB) (int64, *sim.Server) {
+	st, ids := writeState(4000, 0)
+	return writeRoundTrips(tb, st, func(g string) entra.Op { return entra.Op{Kind: entra.OpAddMembers, GroupID: g, IDs: ids} })
+}
+
+func remove400(tb testing.TB) (int64, *sim.Server) {
+	st, _ := writeState(1000, 400)
+	members := st.Groups[0].Members
+	return writeRoundTrips(tb, st, func(g string) entra.Op {
+		return entra.Op{Kind: entra.OpRemoveMembers, GroupID: g, IDs: members}
+	})
+}
+
+func TestWriteRoundTripBounds(t *testing.T) {
+	rt, srv := add4000(t)
+	if rt > int64(addBound(4000)) || len(srv.Snapshot().Groups[0].Members) != 4000 {
+		t.Errorf("4,000 adds: %d round trips, %d members; want ≤ %d and 4000", rt, len(srv.Snapshot().Groups[0].Members), addBound(4000))
+	}
+	rt, srv = remove400(t)
+	if rt > int64(removeBound(400)) || len(srv.Snapshot().Groups[0].Members) != 0 {
+		t.Errorf("400 removals: %d round trips; want ≤ %d", rt, removeBound(400))
+	}
+}
+
+func BenchmarkAdd4000Members(b *testing.B) {
+	var rt int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st, ids := writeState(4000, 0)
+		bk, srv := simBackend(b, st, sim.Options{})
+		srv.ResetStats()
+		b.StartTimer()
+		res := bk.Apply(context.Background(), []entra.Op{{Kind: entra.OpAddMembers, GroupID: st.Groups[0].ID, IDs: ids}})
+		if res[0].Err != nil || len(res[0].Failed) > 0 {
+			b.Fatalf("apply: %v %v", res[0].Err, res[0].Failed)
+		}
+		rt = srv.Stats().HTTPRequests
+	}
+	b.ReportMetric(float64(rt), "round-trips")
+	b.ReportMetric(float64(rt)/float64(addBound(4000)), "ratio-to-bound")
+}
+
+func BenchmarkRemove400Members(b *testing.B) {
+	var rt int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st, _ := writeState(1000, 400)
+		// NewServer owns the state from then on: take the ids first.
+		group, members := st.Groups[0].ID, st.Groups[0].Members
+		bk, srv := simBackend(b, st, sim.Options{})
+		srv.ResetStats()
+		b.StartTimer()
+		res := bk.Apply(context.Background(), []entra.Op{{Kind: entra.OpRemoveMembers, GroupID: group, IDs: members}})
+		if len(members) != 400 || res[0].Err != nil || len(res[0].Failed) > 0 {
+			b.Fatalf("removed %d: %v %v", len(members), res[0].Err, res[0].Failed)
+		}
+		rt = srv.Stats().HTTPRequests
+	}
+	b.ReportMetric(float64(rt), "round-trips")
+	b.ReportMetric(float64(rt)/float64(removeBound(400)), "ratio-to-bound")
+}
+
+// plannedTenant is 200 managed groups of 500 members among 10,000 users,
+// and a configuration that declares exactly those members.
+func plannedTenant() (*sim.State, *model.Desired, int) {
+	st := sim.Seed(sim.SeedOptions{Users: 10_000, Groups: 200, MembersPerGroup: 500, Seed: 3})
+	upn := map[string]string{}
+	for _, u := range st.Users {
+		upn[u.ID] = u.UserPrincipalName
+	}
+	d := &model.Desired{Tenant: model.Tenant{ID: st.TenantID}, Groups: map[string]model.Group{}}
+	refs := map[string]bool{}
+	for i, g := range st.Groups {
+		key := fmt.Sprintf("g%03d", i)
+		g.Extensions = map[string]map[string]any{entra.MarkerExtension: {"address": "groups." + key, "commit": "c1", "mode": "full"}}
+		var users []string
+		for _, m := range g.Members {
+			users = append(users, upn[m])
+			refs[upn[m]] = true
+		}
+		d.Groups[key] = model.Group{DisplayName: g.DisplayName, Kind: model.GroupSecurity, MailNickname: g.MailNickname,
+			Membership: &model.Membership{Mode: model.ModeFull, Users: users}}
+	}
+	return st, d, len(refs)
+}
+
+func planRoundTrips(tb testing.TB, bk *Backend, srv *sim.Server, d *model.Desired) (int64, *plan.Plan) {
+	srv.ResetStats()
+	live, ds, err := plan.ReadLive(context.Background(), bk, d, plan.Inputs{})
+	if err != nil || ds.HasErrors() {
+		tb.Fatalf("read: %v %v", err, ds.Err())
+	}
+	p, _ := plan.Compute(plan.Input{Desired: d, Live: live, Commit: "c1"}, plan.Options{})
+	return srv.Stats().HTTPRequests, p
+}
+
+func TestPlanRoundTripBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plans 200 groups of 500 members")
+	}
+	st, d, refs := plannedTenant()
+	bk, srv := simBackend(t, st, sim.Options{})
+	rt, p := planRoundTrips(t, bk, srv, d)
+	bound := planBound(200, 10_000, refs)
+	if float64(rt) > 1.1*float64(bound) {
+		t.Errorf("planning 200×500: %d round trips, lower bound %d (ratio %.2f > 1.1)", rt, bound, float64(rt)/float64(bound))
+	}
+	if p.HasChanges() || p.Summary.NoOp != 200 {
+		t.Errorf("the tenant matches the configuration, but the plan has changes: %+v", p.Summary)
+	}
+}
+
+func BenchmarkPlan200Groups500Members(b *testing.B) {
+	st, d, refs := plannedTenant()
+	bk, srv := simBackend(b, st, sim.Options{})
+	var rt int64
+	for b.Loop() {
+		rt, _ = planRoundTrips(b, bk, srv, d)
+	}
+	bound := planBound(200, 10_000, refs)
+	b.ReportMetric(float64(rt), "round-trips")
+	b.ReportMetric(float64(bound), "lower-bound")
+	b.ReportMetric(float64(rt)/float64(bound), "ratio-to-bound")
+}
