@@ -19,5 +19,5 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(cli.Main(ctx, os.Args[1:], cli.OSStreams(), cli.Deps{}))
+	os.Exit(cli.Main(ctx, os.Args[1:], cli.OSStreams(), cli.Deps{OpenTenant: openTenant}))
 }

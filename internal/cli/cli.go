@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/entrasync/entrasync/internal/entra"
 )
 
 // Exit codes.
@@ -31,8 +33,34 @@ func OSStreams() Streams { return Streams{In: os.Stdin, Out: os.Stdout, Err: os.
 // Deps are what the commands need from outside, injected so tests can
 // replace them.
 type Deps struct {
-	// Getenv reads the environment (NO_COLOR, GITHUB_ACTIONS, …).
+	// Getenv reads the environment (NO_COLOR, GITHUB_ACTIONS, credentials).
 	Getenv func(string) string
+	// OpenTenant connects to a tenant. cmd/entrasync wires Microsoft Graph
+	// and the emulator here, so this package never imports the Graph SDK.
+	OpenTenant func(ctx context.Context, spec TenantSpec) (Tenant, error)
+}
+
+// TenantSpec says which tenant to connect to.
+type TenantSpec struct {
+	// Tenant is "sim:PATH" (the emulator on a state file), or the tenant
+	// id or domain to authenticate against; empty uses the configuration's
+	// tenant.id.
+	Tenant string
+	// GraphURL targets a Graph-compatible endpoint (the emulator in
+	// another process); empty means Microsoft Graph.
+	GraphURL string
+	// ConfigTenant is the configuration's tenant.id.
+	ConfigTenant string
+	Getenv       func(string) string
+}
+
+// Tenant is a connected tenant.
+type Tenant struct {
+	Backend entra.Backend
+	// Describe says what was connected to, for messages (no secrets).
+	Describe string
+	// Close releases the connection (the emulator saves its state).
+	Close func() error
 }
 
 // exitCode carries an exit status whose explanation was already printed
@@ -84,7 +112,7 @@ against the tenant and applies them.`,
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	root.AddCommand(a.validateCmd(), a.diffCmd(), a.schemaCmd(), a.simCmd(), a.versionCmd())
+	root.AddCommand(a.validateCmd(), a.diffCmd(), a.planCmd(), a.applyCmd(), a.schemaCmd(), a.simCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -99,9 +127,10 @@ against the tenant and applies them.`,
 // colour reports whether to colour output: only on a terminal, and never
 // when NO_COLOR is set (no-color.org).
 func (a *app) colour() bool {
-	if a.deps.Getenv("NO_COLOR") != "" {
-		return false
-	}
-	f, ok := a.stdio.Out.(*os.File)
+	return a.deps.Getenv("NO_COLOR") == "" && isTerminal(a.stdio.Out)
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

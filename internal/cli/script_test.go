@@ -2,17 +2,14 @@ package cli_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/entrasync/entrasync/internal/cli"
+	"github.com/entrasync/entrasync/internal/gitsrc"
 )
 
 func TestMain(m *testing.M) {
@@ -41,24 +38,13 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// gitCommit commits everything in a directory with go-git, creating the
-// repository on first use: git-commit DIR MESSAGE.
+// gitCommit commits everything in a directory: git-commit DIR MESSAGE.
+// A fixed clock keeps hashes stable across runs, so goldens can show them.
 func gitCommit(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: git-commit DIR MESSAGE")
 	}
-	dir := ts.MkAbs(args[0])
-	repo, err := git.PlainOpen(dir)
-	if err == git.ErrRepositoryNotExists {
-		repo, err = git.PlainInit(dir, false)
-	}
-	ts.Check(err)
-	wt, err := repo.Worktree()
-	ts.Check(err)
-	ts.Check(wt.AddWithOptions(&git.AddOptions{All: true}))
-	// A fixed clock keeps hashes stable across runs, so goldens can show them.
-	sig := &object.Signature{Name: "test", Email: "test@example.com", When: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	_, err = wt.Commit(args[1], &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true})
+	_, err := gitsrc.CommitAll(ts.MkAbs(args[0]), args[1], time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	ts.Check(err)
 }
 
@@ -68,10 +54,6 @@ func gitClone(bare bool, depth int) func(ts *testscript.TestScript, neg bool, ar
 		if neg || len(args) != 2 {
 			ts.Fatalf("usage: git-clone-* SRC DST")
 		}
-		src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
-		_, err := git.PlainClone(dst, bare, &git.CloneOptions{URL: "file://" + filepath.ToSlash(src), Depth: depth})
-		if err != nil {
-			ts.Fatalf("clone %s: %v", fmt.Sprint(args), err)
-		}
+		ts.Check(gitsrc.Clone(ts.MkAbs(args[0]), ts.MkAbs(args[1]), bare, depth))
 	}
 }

@@ -65,6 +65,7 @@ GET /_sim/stats, POST /_sim/stats/reset, GET|PATCH /_sim/config, POST /_sim/save
 	fl.DurationVar(&f.opts.ReplicationLag, "replication-lag", 0, "new objects answer 404 for this long")
 	fl.Float64Var(&f.opts.FaultRate, "fault-rate", 0, "fraction of requests failing with 503, 500 or a reset")
 	fl.Uint64Var(&f.opts.Seed, "seed", 1, "seed for faults and jitter, so a run can be repeated")
+	fl.IntVar(&f.opts.FailWritesAfter, "fail-writes-after", 0, "fail every write after this many with 500 (an interrupted apply)")
 	_ = cmd.MarkFlagRequired("state")
 	return cmd
 }

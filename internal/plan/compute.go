@@ -147,6 +147,13 @@ func groupChange(key string, d *model.Desired, live *Live, commit string, opts O
 	default:
 		mode, reason = modeIncremental, "incremental since "+short(bound.Marker.Commit)
 	}
+	if m != nil && mode != modeNone {
+		for _, s := range m.From {
+			if _, declared := d.Groups[s.Group]; declared && live.Groups[s.Group] == nil {
+				reason += fmt.Sprintf("; %s is created by this plan, its members are mirrored on the next apply", groupAddress(s.Group))
+			}
+		}
+	}
 	// Mode is the declared mode, which the marker records; the reason says
 	// how this run synchronises (a --full run does not change the mode).
 	if m != nil && mode != modeNone {
@@ -293,8 +300,9 @@ func createAttributes(g model.Group) []AttrChange {
 }
 
 // updateAttributes lists the declared attributes that differ from the
-// live group. Optional attributes left out of the configuration are not
-// managed (visibility); description "" clears it.
+// live group. Optional attributes left out of the configuration
+// (description, visibility) are not managed: adopting a group never
+// clears what its owners wrote.
 func updateAttributes(g model.Group, l entra.Group) []AttrChange {
 	var out []AttrChange
 	add := func(name string, before, after any) {
@@ -303,7 +311,9 @@ func updateAttributes(g model.Group, l entra.Group) []AttrChange {
 		}
 	}
 	add("displayName", l.DisplayName, g.DisplayName)
-	add("description", l.Description, g.Description)
+	if g.Description != "" {
+		add("description", l.Description, g.Description)
+	}
 	add("mailNickname", l.MailNickname, g.MailNickname)
 	if g.Visibility != "" {
 		add("visibility", l.Visibility, g.Visibility)

@@ -61,6 +61,7 @@ type Config struct {
 	ReplicationLagMs *int64   `json:"replicationLagMs,omitempty"`
 	FaultRate        *float64 `json:"faultRate,omitempty"`
 	Seed             *uint64  `json:"seed,omitempty"`
+	FailWritesAfter  *int     `json:"failWritesAfter,omitempty"`
 }
 
 func (s *Server) config() Config {
@@ -70,7 +71,7 @@ func (s *Server) config() Config {
 	ms := func(d time.Duration) *int64 { v := d.Milliseconds(); return &v }
 	return Config{LatencyMs: ms(o.Latency), JitterMs: ms(o.Jitter), Throttle: &o.Throttle,
 		ResourceUnits: &s.buckets.ru.capacity, Writes: &s.buckets.write.capacity,
-		ReplicationLagMs: ms(o.ReplicationLag), FaultRate: &o.FaultRate, Seed: &o.Seed}
+		ReplicationLagMs: ms(o.ReplicationLag), FaultRate: &o.FaultRate, Seed: &o.Seed, FailWritesAfter: &o.FailWritesAfter}
 }
 
 // Configure changes behaviour switches at run time.
@@ -89,6 +90,10 @@ func (s *Server) Configure(c Config) {
 	ms(c.ReplicationLagMs, &s.opts.ReplicationLag)
 	if c.FaultRate != nil {
 		s.opts.FaultRate = *c.FaultRate
+	}
+	if c.FailWritesAfter != nil {
+		s.opts.FailWritesAfter = *c.FailWritesAfter
+		s.writesDone = 0
 	}
 	if c.Seed != nil {
 		s.opts.Seed = *c.Seed

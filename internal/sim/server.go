@@ -40,6 +40,11 @@ type Options struct {
 	FaultRate float64
 	Seed      uint64
 
+	// FailWritesAfter, when positive, makes every write after that many
+	// succeeded writes fail with 500: an apply interrupted mid-way, for
+	// testing that a re-run converges.
+	FailWritesAfter int
+
 	// RequireAuth answers 401 to Graph calls without a token issued by
 	// this emulator's authority.
 	RequireAuth bool
@@ -63,6 +68,8 @@ type Server struct {
 
 	faultMu sync.Mutex
 	rng     *mrand.Rand
+
+	writesDone int // succeeded writes, for FailWritesAfter; under mu
 
 	saveMu    sync.Mutex
 	dirty     bool
@@ -145,6 +152,11 @@ func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem b
 		return
 	}
 	cost, writes := requestCost(r, pattern)
+	if writes > 0 && s.opts.FailWritesAfter > 0 && s.writesDone >= s.opts.FailWritesAfter {
+		s.stats.record(r.Method, pattern, cost, 0, http.StatusInternalServerError, batchItem)
+		writeError(w, r, http.StatusInternalServerError, "Service_InternalServerError", "Encountered an internal server error.")
+		return
+	}
 	w.Header().Set("x-ms-resource-unit", fmt.Sprint(cost))
 	if wait, scope, ok := s.buckets.take(float64(cost), float64(writes)); !ok {
 		s.stats.record(r.Method, pattern, cost, writes, http.StatusTooManyRequests, batchItem)
@@ -155,6 +167,9 @@ func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem b
 	}
 	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
+	if writes > 0 && rec.status < 300 {
+		s.writesDone++
+	}
 	s.stats.record(r.Method, pattern, cost, writes, rec.status, batchItem)
 	if r.Method != http.MethodGet && rec.status < 300 {
 		s.markDirty()

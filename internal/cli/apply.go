@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/entrasync/entrasync/internal/apply"
+	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/render"
+)
+
+type applyFlags struct {
+	planFlags
+	autoApprove      bool
+	allowMassRemoval bool
+}
+
+func (a *app) applyCmd() *cobra.Command {
+	var f applyFlags
+	cmd := &cobra.Command{
+		Use:   "apply [plan.json]",
+		Short: "Change the tenant to match the configuration",
+		Long: `apply changes the tenant: create groups, wait until they are readable, owners,
+member adds, member removes, deletes, and each group's marker last. A result
+line per change says Success or Failed with Graph's error.
+
+With a plan file it applies exactly that plan, after checking that the tenant
+has not changed since the plan was made. Without one it plans first, shows
+the plan and asks for confirmation unless --auto-approve.
+
+A change that would remove more than 10 members and more than 20% of a group,
+or empty it, stops apply before any write unless --allow-mass-removal.`,
+		Example: `  entrasync apply --dir config --rev HEAD --tenant sim:examples/contoso/tenant.json
+  entrasync plan --dir config --rev HEAD --out plan.json && entrasync apply plan.json
+  entrasync apply --dir config --rev HEAD --full --auto-approve`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := ""
+			if len(args) == 1 {
+				file = args[0]
+			}
+			return a.runApply(cmd.Context(), &f, file)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking")
+	cmd.Flags().BoolVar(&f.allowMassRemoval, "allow-mass-removal", false, "apply changes that trip the removal guard")
+	return cmd
+}
+
+func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
+	var pl *planned
+	if file != "" {
+		p, err := readPlan(file)
+		if err != nil {
+			return err
+		}
+		tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: p.Tenant, Getenv: a.deps.Getenv})
+		if err != nil {
+			return err
+		}
+		pl = &planned{plan: p, tenant: tenant}
+		stale, err := apply.Stale(ctx, tenant.Backend, p)
+		if err != nil {
+			_ = tenant.Close()
+			return fmt.Errorf("checking the plan against %s: %w", tenant.Describe, err)
+		}
+		if len(stale) > 0 {
+			_ = tenant.Close()
+			fmt.Fprintf(a.stdio.Err, "The saved plan is stale; the tenant changed after it was made:\n")
+			for _, s := range stale {
+				fmt.Fprintf(a.stdio.Err, "  %s\n", s)
+			}
+			fmt.Fprintf(a.stdio.Err, "Nothing was changed. Run plan again.\n")
+			return &exitCode{code: ExitError}
+		}
+	} else {
+		var err error
+		if pl, err = a.makePlan(ctx, &f.planFlags); err != nil {
+			return err
+		}
+	}
+	defer pl.tenant.Close()
+	p := pl.plan
+	if err := render.PlanText(a.stdio.Out, p, render.Style{Color: a.colour()}); err != nil {
+		return err
+	}
+	if !p.HasChanges() {
+		return nil
+	}
+	if file == "" && !f.autoApprove {
+		ok, err := a.confirm()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(a.stdio.Out, "Apply cancelled; nothing was changed.")
+			return &exitCode{code: ExitError}
+		}
+	}
+	rep, err := apply.Run(ctx, p, pl.tenant.Backend, apply.Options{
+		AllowMassRemoval: f.allowMassRemoval || p.Options.AllowMassRemoval,
+		Progress:         a.progress(),
+	})
+	var guard *apply.GuardError
+	if errors.As(err, &guard) {
+		fmt.Fprintf(a.stdio.Err, "entrasync: %v\nNothing was changed.\n", err)
+		return &exitCode{code: ExitError}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdio.Out)
+	counts := map[apply.Status]int{}
+	for _, r := range rep.Results {
+		counts[r.Status]++
+		if r.Status == apply.Skipped {
+			continue
+		}
+		fmt.Fprintf(a.stdio.Out, "%s %s: %s\n", r.Status, r.Address, r.Action)
+		for _, e := range r.Errors {
+			fmt.Fprintf(a.stdio.Out, "    %s\n", e)
+		}
+	}
+	fmt.Fprintf(a.stdio.Out, "\nApply complete: %d succeeded, %d failed, %d unchanged.\n", counts[apply.Success], counts[apply.Failed], counts[apply.Skipped])
+	if rep.Failed() {
+		fmt.Fprintln(a.stdio.Out, "Re-run apply to retry the failed changes; completed ones are not repeated.")
+		return &exitCode{code: ExitError}
+	}
+	return nil
+}
+
+func readPlan(file string) (*plan.Plan, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%s: not a plan: %w", file, err)
+	}
+	if p.FormatVersion != plan.FormatVersion {
+		return nil, fmt.Errorf("%s: plan format %q; this entrasync reads format %q", file, p.FormatVersion, plan.FormatVersion)
+	}
+	return &p, nil
+}
+
+// confirm asks on a terminal; elsewhere it refuses, so an unattended
+// apply never proceeds without an explicit --auto-approve.
+func (a *app) confirm() (bool, error) {
+	if !isTerminal(a.stdio.In) {
+		return false, errors.New("apply needs confirmation: run it on a terminal, or pass --auto-approve")
+	}
+	fmt.Fprint(a.stdio.Out, "\nDo you want to apply these changes? Only 'yes' is accepted: ")
+	line, _ := bufio.NewReader(a.stdio.In).ReadString('\n')
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+// progress draws a bar on a terminal's stderr, and nothing elsewhere.
+func (a *app) progress() apply.Progress {
+	if !isTerminal(a.stdio.Err) {
+		return nil
+	}
+	return &bar{w: a.stdio.Err.(*os.File)}
+}
+
+type bar struct {
+	w *os.File
+	b *progressbar.ProgressBar
+}
+
+func (b *bar) Start(total int) {
+	b.b = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+}
+func (b *bar) Step(done int, phase string) {
+	b.b.Describe(phase)
+	_ = b.b.Set(done)
+}
+func (b *bar) Finish() { _ = b.b.Finish() }

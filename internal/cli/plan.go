@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/entrasync/entrasync/internal/config"
+	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/render"
+	"github.com/entrasync/entrasync/internal/validate"
+)
+
+// planFlags are shared by plan and apply.
+type planFlags struct {
+	source   sourceFlags
+	rev      string   // Git revision; "" reads the working tree.
+	tenant   string   // "sim:PATH", or the tenant to authenticate against.
+	graphURL string   // A Graph-compatible endpoint instead of Microsoft Graph.
+	full     bool     // Full membership sync for every group or the targets.
+	prune    bool     // Delete marked groups that are no longer declared.
+	targets  []string // Limit to these addresses.
+}
+
+func (f *planFlags) register(cmd *cobra.Command) {
+	f.source.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.rev, "rev", "", "Git revision to plan (recorded in markers; needed for incremental sync); default: the working tree")
+	fl.StringVar(&f.tenant, "tenant", "", `tenant: "sim:PATH" for the emulator on a state file, or a tenant id or domain (default: the configuration's tenant.id)`)
+	fl.StringVar(&f.graphURL, "graph-url", "", "Graph-compatible endpoint to use instead of Microsoft Graph (e.g. an emulator from 'entrasync sim serve')")
+	fl.BoolVar(&f.full, "full", false, "full membership sync: remove members the configuration does not declare, for all groups or the --target ones")
+	fl.BoolVar(&f.prune, "prune", false, "delete groups entrasync created that are no longer declared")
+	fl.StringArrayVar(&f.targets, "target", nil, "limit to this address (repeatable), e.g. groups.sg-finance")
+}
+
+// planned is a computed plan and the tenant it was computed against.
+type planned struct {
+	plan   *plan.Plan
+	tenant Tenant
+}
+
+// makePlan loads the configuration, reads the tenant and computes the
+// plan. Diagnostics are printed; any error diagnostic is exit 1 before a
+// single write.
+func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
+	for _, t := range f.targets {
+		if _, err := model.ParseAddress(t); err != nil {
+			return nil, fmt.Errorf("--target: %w", err)
+		}
+	}
+	l, err := f.source.load(f.rev)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.report(l.diags); err != nil {
+		return nil, err
+	}
+	if a.deps.OpenTenant == nil {
+		return nil, fmt.Errorf("this build of entrasync cannot connect to a tenant")
+	}
+	d := l.cfg.Desired
+	tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: d.Tenant.ID, Getenv: a.deps.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*planned, error) {
+		_ = tenant.Close()
+		return nil, err
+	}
+	live, ds, err := plan.ReadLive(ctx, tenant.Backend, d, plan.Inputs{Locate: l.cfg.Locate, LastDeclared: f.history()})
+	if err != nil {
+		return fail(fmt.Errorf("reading %s: %w", tenant.Describe, err))
+	}
+	if err := a.report(ds); err != nil {
+		return fail(err)
+	}
+	p, ds := plan.Compute(plan.Input{Desired: d, Live: live, Commit: l.commit, Locate: l.cfg.Locate},
+		plan.Options{Full: f.full, Prune: f.prune, Targets: f.targets})
+	if err := a.report(ds); err != nil {
+		return fail(err)
+	}
+	return &planned{plan: p, tenant: tenant}, nil
+}
+
+// report prints diagnostics and turns errors into exit 1.
+func (a *app) report(ds diag.Diagnostics) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	if err := render.DiagnosticsText(a.stdio.Err, ds, render.Style{Color: a.colour()}); err != nil {
+		return err
+	}
+	if ds.HasErrors() {
+		return &exitCode{code: ExitError}
+	}
+	return nil
+}
+
+// history loads the configuration at a marker's commit for incremental
+// sync; without a Git repository there is none, and planning degrades to
+// add-only for incremental groups (the plan says so).
+func (f *planFlags) history() func(string) (*model.Desired, bool, error) {
+	repo, dir, err := f.source.open()
+	if err != nil {
+		return nil
+	}
+	cache := map[string]*model.Desired{}
+	return func(commit string) (*model.Desired, bool, error) {
+		if d, ok := cache[commit]; ok {
+			return d, d != nil, nil
+		}
+		if !repo.HasCommit(commit) {
+			cache[commit] = nil
+			return nil, false, nil
+		}
+		snap, err := repo.Read(commit, dir)
+		if err != nil {
+			return nil, false, err
+		}
+		cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir})
+		if cfg != nil {
+			ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
+		}
+		if ds.HasErrors() {
+			// The configuration at that commit does not load with this
+			// schema: treat the commit as unknown rather than guess.
+			cache[commit] = nil
+			return nil, false, nil
+		}
+		cache[commit] = cfg.Desired
+		return cfg.Desired, true, nil
+	}
+}
+
+type planCmdFlags struct {
+	planFlags
+	out              string
+	format           string
+	detailedExitcode bool
+}
+
+func (a *app) planCmd() *cobra.Command {
+	var f planCmdFlags
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change in the tenant",
+		Long: `plan reads what the configuration needs from the tenant (in a bounded number of
+requests) and shows, per address, the groups to create, update, adopt or
+delete and the members and owners to add and remove, under each group's
+membership mode. It writes nothing.
+
+With --out it also writes the plan as JSON; 'entrasync apply plan.json' applies
+exactly that plan, and refuses if the tenant changed in between.
+
+Exit status: 0 no changes, 1 error, 2 changes present (with --detailed-exitcode).`,
+		Example: `  entrasync plan --dir config --rev HEAD --tenant sim:examples/contoso/tenant.json
+  entrasync plan --dir config --rev HEAD --out plan.json --format markdown > comment.md
+  entrasync plan --dir config --rev HEAD --full --target groups.sg-finance`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runPlan(cmd.Context(), &f) },
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&f.out, "out", "", "also write the plan as JSON to this file (for apply)")
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes")
+	return cmd
+}
+
+func (a *app) runPlan(ctx context.Context, f *planCmdFlags) error {
+	if err := oneOf("--format", f.format, "text", "json", "markdown"); err != nil {
+		return err
+	}
+	pl, err := a.makePlan(ctx, &f.planFlags)
+	if err != nil {
+		return err
+	}
+	if err := pl.tenant.Close(); err != nil {
+		return err
+	}
+	p := pl.plan
+	if f.out != "" {
+		var buf bytes.Buffer
+		if err := render.PlanJSON(&buf, p); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.out, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	switch f.format {
+	case "json":
+		err = render.PlanJSON(a.stdio.Out, p)
+	case "markdown":
+		err = render.PlanMarkdown(a.stdio.Out, p, f.out)
+	default:
+		err = render.PlanText(a.stdio.Out, p, render.Style{Color: a.colour()})
+	}
+	if err != nil {
+		return err
+	}
+	if f.detailedExitcode && p.HasChanges() {
+		return &exitCode{code: ExitChanges}
+	}
+	return nil
+}
