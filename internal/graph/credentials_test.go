@@ -61,7 +61,7 @@ func TestCredentialFromEnvGitHubOIDC(t *testing.T) {
 	var fetches atomic.Int32
 	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer gh-request-token" || r.URL.Query().Get("audience") != "api://AzureADTokenExchange" {
-			http.Error(w, "bad request", 401)
+			http.Error(w, "bad request", http.StatusUnauthorized)
 			return
 		}
 		fetches.Add(1)
