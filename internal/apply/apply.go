@@ -216,7 +216,40 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	}
 	rep.Waited = time.Since(start)
 
-	// 3. Attributes, owners, member adds, member removes.
+	// 3. Mark new groups at once: a group created without its marker would
+	// look like somebody else's on the next run, and a re-run after an
+	// interruption could not adopt it. (Graph cannot create a group and
+	// its open extension in one request.) For a new group this is exact:
+	// it has nothing to remove, and adds are always declared minus live.
+	marked := map[string]bool{}
+	var marks batch
+	for _, addr := range creates.addrs {
+		if id := r.ids[addr]; id != "" && len(r.errs[addr]) == 0 {
+			c := r.p.Groups[slices.IndexFunc(r.p.Groups, func(c plan.GroupChange) bool { return c.Address == addr })]
+			marks.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.marker(c)}, addr)
+			marked[addr] = true
+		}
+	}
+	var rollback batch
+	for i, res := range r.phase(ctx, "mark new groups", marks) {
+		if res.Err != nil {
+			// Undo the create: an empty group nobody can claim is worse than
+			// none, and the next run creates it again.
+			rollback.add(entra.Op{Kind: entra.OpDeleteGroup, GroupID: r.ids[marks.addrs[i]]}, marks.addrs[i])
+		}
+	}
+	for i, res := range r.phase(ctx, "undo unmarked creates", rollback) {
+		addr, id := rollback.addrs[i], rollback.ops[i].GroupID
+		if res.Err != nil {
+			r.fail(addr, fmt.Errorf("group %s was created but could not be marked or deleted; add adopt: \"id:%s\" to groups.%s to take it over",
+				id, id, strings.TrimPrefix(addr, "groups.")))
+		} else {
+			r.fail(addr, fmt.Errorf("group %s was created but could not be marked, so it was deleted again; re-run apply", id))
+		}
+		r.ids[addr] = ""
+	}
+
+	// 4. Attributes, owners, member adds, member removes.
 	r.phase(ctx, "update groups", r.ops(func(c plan.GroupChange) []entra.Op {
 		if c.Action != plan.Update && c.Action != plan.Adopt {
 			return nil
@@ -236,7 +269,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	r.phase(ctx, "add members", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Members }, entra.OpAddMembers, ""))
 	r.phase(ctx, "remove members", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Members }, "", entra.OpRemoveMembers))
 
-	// 4. Deletes (prune).
+	// 5. Deletes (prune).
 	r.phase(ctx, "delete groups", r.ops(func(c plan.GroupChange) []entra.Op {
 		if c.Action != plan.Delete {
 			return nil
@@ -244,16 +277,15 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 		return []entra.Op{{Kind: entra.OpDeleteGroup}}
 	}))
 
-	// 5. Markers, last, and only for groups whose writes all succeeded.
+	// 6. Markers, last, and only for groups whose writes all succeeded.
 	r.phase(ctx, "markers", r.ops(func(c plan.GroupChange) []entra.Op {
-		if c.Action == plan.Delete || c.Action == plan.NoOp || len(r.errs[c.Address]) > 0 {
+		if c.Action == plan.Delete || c.Action == plan.NoOp || marked[c.Address] || len(r.errs[c.Address]) > 0 {
 			return nil
 		}
 		if !slices.ContainsFunc(c.Attributes, func(a plan.AttrChange) bool { return a.Name == "marker" }) {
 			return nil
 		}
-		return []entra.Op{{Kind: entra.OpSetMarker, Marker: &entra.Marker{
-			Address: c.Address, Commit: r.p.SourceCommit, Mode: c.Mode, AppliedAt: r.opts.Now().UTC()}}}
+		return []entra.Op{{Kind: entra.OpSetMarker, Marker: r.marker(c)}}
 	}))
 
 	for _, c := range r.p.Groups {
@@ -267,6 +299,10 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
+}
+
+func (r *run) marker(c plan.GroupChange) *entra.Marker {
+	return &entra.Marker{Address: c.Address, Commit: r.p.SourceCommit, Mode: c.Mode, AppliedAt: r.opts.Now().UTC()}
 }
 
 // ops builds one phase's operations for every change with a group id.

@@ -1,7 +1,8 @@
 // Package apply executes a plan through an [entra.Writer], in the order of
-// ARCHITECTURE §4: create groups, wait until they are readable, update
-// attributes, owners, member adds, member removes, deletes, and each
-// group's marker last.
+// ARCHITECTURE §4: create groups, wait until they are readable, mark the
+// new groups (so an interrupted apply can always be resumed), update
+// attributes, owners, member adds, member removes, deletes, and the other
+// groups' markers last.
 //
 // Every step is idempotent ("already a member" and "not a member" count as
 // success), and a group's marker only moves when all of its writes

@@ -3,6 +3,7 @@ package apply_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,12 +151,13 @@ func TestRerunAfterFailureConverges(t *testing.T) {
 		t.Fatalf("first run: %v %+v", err, rep)
 	}
 	gid := rep.Results[0].GroupID
-	if g, _ := fake.Group(gid); g.Marker != nil {
-		t.Fatal("marker written although a write failed")
+	// A new group is marked as soon as it exists, so the re-run owns it.
+	if g, _ := fake.Group(gid); g.Marker == nil || g.Marker.Commit != "c1" {
+		t.Fatalf("new group not marked: %+v", g.Marker)
 	}
 	delete(fake.Fail, entra.OpAddMembers)
 	p := tn.plan("c1", plan.Options{})
-	if c := p.Groups[0]; c.Action != plan.Adopt || len(c.Members.Add) != 1 || c.Members.Add[0].Name != "c@contoso.com" {
+	if c := p.Groups[0]; c.Action != plan.Update || len(c.Members.Add) != 1 || c.Members.Add[0].Name != "c@contoso.com" {
 		t.Fatalf("re-plan: %s %+v", c.Action, c.Members)
 	}
 	tn.apply(p, apply.Options{})
@@ -204,5 +206,28 @@ func TestCreatesNestedGroupsInOneApply(t *testing.T) {
 	}
 	if p := tn.plan("c1", plan.Options{}); p.HasChanges() {
 		t.Fatalf("not converged: %+v", p.Groups)
+	}
+}
+
+// A new group that cannot be marked is deleted again, so the next run
+// creates it instead of finding an unmarked group it may not touch.
+func TestUnmarkableCreateIsUndone(t *testing.T) {
+	fake := entratest.New()
+	fake.AddUser("a@contoso.com")
+	d := &model.Desired{Groups: map[string]model.Group{"g": {DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g",
+		Membership: &model.Membership{Mode: model.ModeFull, Users: []string{"a@contoso.com"}}}}}
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": d}}
+	fake.Fail[entra.OpSetMarker] = map[string]error{"": errors.New("500 Service_InternalServerError")}
+	rep, err := apply.Run(context.Background(), tn.plan("c1", plan.Options{}), fake, apply.Options{})
+	if err != nil || !rep.Failed() || !strings.Contains(strings.Join(rep.Results[0].Errors, ""), "so it was deleted again") {
+		t.Fatalf("first run: %v %+v", err, rep)
+	}
+	if slices.Contains(fake.Calls, "Apply:"+string(entra.OpAddMembers)) {
+		t.Fatal("members were written to a group that could not be marked")
+	}
+	delete(fake.Fail, entra.OpSetMarker)
+	rep = tn.apply(tn.plan("c1", plan.Options{}), apply.Options{})
+	if got := fake.MemberNames(rep.Results[0].GroupID); len(got) != 1 {
+		t.Fatalf("after the re-run: %v", got)
 	}
 }

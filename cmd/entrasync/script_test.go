@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/entrasync/entrasync/internal/cli"
+	"github.com/entrasync/entrasync/internal/gitsrc"
+	"github.com/entrasync/entrasync/internal/sim"
+)
+
+// These scripts run the whole product: the CLI, the Graph adapter with
+// msgraph-sdk-go, and the emulator in-process on a state file.
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"entrasync": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], cli.OSStreams(), cli.Deps{OpenTenant: openTenant}))
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"git-commit": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: git-commit DIR MESSAGE")
+				}
+				_, err := gitsrc.CommitAll(ts.MkAbs(args[0]), args[1], time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+				ts.Check(err)
+			},
+			"members":       members,
+			"add-member":    editMember(true),
+			"remove-member": editMember(false),
+			"unchanged":     unchanged,
+		},
+	})
+}
+
+func loadState(ts *testscript.TestScript, file string) *sim.State {
+	st, err := sim.LoadState(ts.MkAbs(file))
+	ts.Check(err)
+	return st
+}
+
+func findGroup(ts *testscript.TestScript, st *sim.State, nick string) *sim.Group {
+	for _, g := range st.Groups {
+		if g.MailNickname == nick {
+			return g
+		}
+	}
+	ts.Fatalf("no group with mailNickname %s", nick)
+	return nil
+}
+
+// members STATE NICKNAME WANT: the group's members, by UPN or display
+// name, sorted and comma-separated, must be WANT ("-" for none).
+func members(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: members STATE NICKNAME WANT")
+	}
+	st := loadState(ts, args[0])
+	names := map[string]string{}
+	for _, u := range st.Users {
+		names[strings.ToLower(u.ID)] = u.UserPrincipalName
+	}
+	for _, g := range st.Groups {
+		names[strings.ToLower(g.ID)] = g.DisplayName
+	}
+	for _, d := range st.Devices {
+		names[strings.ToLower(d.ID)] = d.DisplayName
+	}
+	var got []string
+	for _, m := range findGroup(ts, st, args[1]).Members {
+		got = append(got, names[strings.ToLower(m)])
+	}
+	slices.Sort(got)
+	have := strings.Join(got, ",")
+	if have == "" {
+		have = "-"
+	}
+	if (have == args[2]) == neg {
+		ts.Fatalf("members of %s: %s (want %s%s)", args[1], have, map[bool]string{true: "not ", false: ""}[neg], args[2])
+	}
+}
+
+// add-member / remove-member STATE NICKNAME UPN: a change made in the
+// portal, outside entrasync.
+func editMember(add bool) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: add-member|remove-member STATE NICKNAME UPN")
+		}
+		st := loadState(ts, args[0])
+		g := findGroup(ts, st, args[1])
+		var id string
+		for _, u := range st.Users {
+			if strings.EqualFold(u.UserPrincipalName, args[2]) {
+				id = u.ID
+			}
+		}
+		if id == "" {
+			ts.Fatalf("no user %s", args[2])
+		}
+		if add {
+			g.Members = append(g.Members, id)
+		} else {
+			g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return strings.EqualFold(m, id) })
+		}
+		ts.Check(sim.SaveState(ts.MkAbs(args[0]), st))
+	}
+}
+
+// unchanged BEFORE AFTER: the two state files hold the same tenant, so no
+// write reached the emulator.
+func unchanged(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: [!] unchanged BEFORE AFTER")
+	}
+	if changed := ts.ReadFile(args[0]) != ts.ReadFile(args[1]); changed != neg {
+		ts.Fatalf("the tenant state changed: %t", changed)
+	}
+}
