@@ -231,3 +231,40 @@ func TestUnmarkableCreateIsUndone(t *testing.T) {
 		t.Fatalf("after the re-run: %v", got)
 	}
 }
+
+// A group mirroring another gets the source's members after the plan,
+// even when the same plan creates or changes the source: one apply
+// converges.
+func TestMirrorConvergesInOneApply(t *testing.T) {
+	fake := entratest.New()
+	for _, u := range []string{"a", "b", "c"} {
+		fake.AddUser(u + "@contoso.com")
+	}
+	src := func(users ...string) model.Group {
+		var upns []string
+		for _, u := range users {
+			upns = append(upns, u+"@contoso.com")
+		}
+		return model.Group{DisplayName: "Source", Kind: model.GroupSecurity, MailNickname: "source",
+			Membership: &model.Membership{Mode: model.ModeFull, Users: upns}}
+	}
+	mirror := model.Group{DisplayName: "Mirror", Kind: model.GroupSecurity, MailNickname: "mirror",
+		Membership: &model.Membership{Mode: model.ModeFull, From: []model.Source{{Group: "source"}}}}
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{
+		"c1": {Groups: map[string]model.Group{"source": src("a", "b"), "mirror": mirror}},
+		"c2": {Groups: map[string]model.Group{"source": src("b", "c"), "mirror": mirror}},
+	}}
+	for _, commit := range []string{"c1", "c2"} {
+		rep := tn.apply(tn.plan(commit, plan.Options{}), apply.Options{})
+		if p := tn.plan(commit, plan.Options{}); p.HasChanges() {
+			t.Fatalf("%s: a second apply would still change %+v", commit, p.Groups)
+		}
+		var ids = map[string]string{}
+		for _, r := range rep.Results {
+			ids[r.Address] = r.GroupID
+		}
+		if a, b := fake.MemberNames(ids["groups.source"]), fake.MemberNames(ids["groups.mirror"]); strings.Join(a, ",") != strings.Join(b, ",") {
+			t.Fatalf("%s: source %v, mirror %v", commit, a, b)
+		}
+	}
+}

@@ -40,15 +40,16 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	targeted := func(addr string) bool { return len(opts.Targets) == 0 || slices.Contains(opts.Targets, addr) }
 
+	cp := &computer{d: d, live: live, commit: in.Commit, opts: opts, locate: in.Locate,
+		done: map[string]*GroupChange{}, busy: map[string]bool{}}
 	for _, key := range model.SortedKeys(d.Groups) {
 		addr := groupAddress(key)
 		if !targeted(addr) {
 			continue
 		}
-		c, cds := groupChange(key, d, live, in.Commit, opts, in.Locate)
-		ds = append(ds, cds...)
-		p.Groups = append(p.Groups, c)
+		p.Groups = append(p.Groups, *cp.change(key))
 	}
+	ds = append(ds, cp.ds...)
 	for _, g := range live.Marked {
 		key, ok := strings.CutPrefix(g.Marker.Address, "groups.")
 		if !ok || !targeted(g.Marker.Address) {
@@ -112,7 +113,73 @@ const (
 	modeAddOnly                     // adds only: the last declaration is unknown
 )
 
-func groupChange(key string, d *model.Desired, live *Live, commit string, opts Options, locate diag.Locator) (GroupChange, diag.Diagnostics) {
+// computer computes group changes in dependency order: a group that
+// mirrors another needs that group's members after this plan.
+type computer struct {
+	d      *model.Desired
+	live   *Live
+	commit string
+	opts   Options
+	locate diag.Locator
+	done   map[string]*GroupChange
+	busy   map[string]bool
+	ds     diag.Diagnostics
+}
+
+func (cp *computer) change(key string) *GroupChange {
+	if c := cp.done[key]; c != nil {
+		return c
+	}
+	cp.busy[key] = true
+	c, ds := cp.groupChange(key)
+	delete(cp.busy, key)
+	cp.ds = append(cp.ds, ds...)
+	cp.done[key] = &c
+	return &c
+}
+
+// mirror is the members a computed source copies: for a declared group,
+// its members after this plan (so one apply converges even when the plan
+// creates or changes the source); otherwise its live members.
+func (cp *computer) mirror(src string) []Member {
+	bound := cp.live.Groups[src]
+	if _, declared := cp.d.Groups[src]; declared && !cp.busy[src] {
+		if s := cp.change(src).Members; s != nil {
+			return afterSet(bound, s)
+		}
+	}
+	var ps []entra.Principal
+	if bound != nil {
+		ps = bound.Members
+	} else {
+		ps = cp.live.Computed["group:"+src]
+	}
+	out := make([]Member, len(ps))
+	for i, p := range ps {
+		out[i] = Member{ID: p.ID, Type: p.Type, Name: p.Name}
+	}
+	return out
+}
+
+// afterSet applies a set change to a group's live members.
+func afterSet(bound *LiveGroup, s *SetChange) []Member {
+	removed := map[string]bool{}
+	for _, m := range s.Remove {
+		removed[strings.ToLower(m.key())] = true
+	}
+	var out []Member
+	if bound != nil {
+		for _, p := range bound.Members {
+			if !removed[strings.ToLower(p.ID)] {
+				out = append(out, Member{ID: p.ID, Type: p.Type, Name: p.Name})
+			}
+		}
+	}
+	return append(out, s.Add...)
+}
+
+func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
+	d, live, commit, opts, locate := cp.d, cp.live, cp.commit, cp.opts, cp.locate
 	var ds diag.Diagnostics
 	g := d.Groups[key]
 	addr := groupAddress(key)
@@ -147,13 +214,6 @@ func groupChange(key string, d *model.Desired, live *Live, commit string, opts O
 	default:
 		mode, reason = modeIncremental, "incremental since "+short(bound.Marker.Commit)
 	}
-	if m != nil && mode != modeNone {
-		for _, s := range m.From {
-			if _, declared := d.Groups[s.Group]; declared && live.Groups[s.Group] == nil {
-				reason += fmt.Sprintf("; %s is created by this plan, its members are mirrored on the next apply", groupAddress(s.Group))
-			}
-		}
-	}
 	// Mode is the declared mode, which the marker records; the reason says
 	// how this run synchronises (a --full run does not change the mode).
 	if m != nil && mode != modeNone {
@@ -161,7 +221,7 @@ func groupChange(key string, d *model.Desired, live *Live, commit string, opts O
 	}
 	c.ModeReason = reason
 
-	now := declaredMembers(key, &g, d, live)
+	now := cp.declaredMembers(&g)
 	var liveMembers, liveOwners []entra.Principal
 	if bound != nil {
 		c.ID = bound.ID
@@ -171,7 +231,7 @@ func groupChange(key string, d *model.Desired, live *Live, commit string, opts O
 	if mode != modeNone {
 		var last []Member
 		if mode == modeIncremental {
-			last = declaredMembers(key, live.Last[key], d, live)
+			last = cp.declaredMembers(live.Last[key])
 		}
 		c.Members = setChange(liveMembers, now, last, mode)
 	}
@@ -328,7 +388,8 @@ func updateAttributes(g model.Group, l entra.Group) []AttrChange {
 // declaredMembers resolves a declaration's members: references, declared
 // groups (bound, or created by this plan) and computed sources. References
 // that did not resolve are skipped here; ReadLive reported them.
-func declaredMembers(key string, g *model.Group, d *model.Desired, live *Live) []Member {
+func (cp *computer) declaredMembers(g *model.Group) []Member {
+	d, live := cp.d, cp.live
 	if g == nil || g.Membership == nil {
 		return nil
 	}
@@ -349,11 +410,11 @@ func declaredMembers(key string, g *model.Group, d *model.Desired, live *Live) [
 		}
 	}
 	for _, s := range m.From {
-		src := "users:" + s.Users
 		if s.Group != "" {
-			src = "group:" + s.Group
+			out = append(out, cp.mirror(s.Group)...)
+			continue
 		}
-		for _, p := range live.Computed[src] {
+		for _, p := range live.Computed["users:"+s.Users] {
 			out = append(out, Member{ID: p.ID, Type: p.Type, Name: p.Name})
 		}
 	}
