@@ -44,10 +44,8 @@ func TestScripts(t *testing.T) {
 				_, err := gitsrc.CommitAll(ts.MkAbs(args[0]), args[1], time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 				ts.Check(err)
 			},
-			"members":       members,
-			"add-member":    editMember(true),
-			"remove-member": editMember(false),
-			"unchanged":     unchanged,
+			"members":   members,
+			"unchanged": unchanged,
 		},
 	})
 }
@@ -96,33 +94,6 @@ func members(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if (have == args[2]) == neg {
 		ts.Fatalf("members of %s: %s (want %s%s)", args[1], have, map[bool]string{true: "not ", false: ""}[neg], args[2])
-	}
-}
-
-// add-member / remove-member STATE NICKNAME UPN: a change made in the
-// portal, outside entrasync.
-func editMember(add bool) func(ts *testscript.TestScript, neg bool, args []string) {
-	return func(ts *testscript.TestScript, neg bool, args []string) {
-		if neg || len(args) != 3 {
-			ts.Fatalf("usage: add-member|remove-member STATE NICKNAME UPN")
-		}
-		st := loadState(ts, args[0])
-		g := findGroup(ts, st, args[1])
-		var id string
-		for _, u := range st.Users {
-			if strings.EqualFold(u.UserPrincipalName, args[2]) {
-				id = u.ID
-			}
-		}
-		if id == "" {
-			ts.Fatalf("no user %s", args[2])
-		}
-		if add {
-			g.Members = append(g.Members, id)
-		} else {
-			g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return strings.EqualFold(m, id) })
-		}
-		ts.Check(sim.SaveState(ts.MkAbs(args[0]), st))
 	}
 }
 

@@ -24,7 +24,7 @@ can be exercised without a tenant.`,
 		Example: `  entrasync sim seed --users 1000 --groups 50 --members-per-group 20 --out tenant.json
   entrasync sim serve --state tenant.json`,
 	}
-	cmd.AddCommand(a.simServeCmd(), a.simSeedCmd())
+	cmd.AddCommand(a.simServeCmd(), a.simSeedCmd(), a.simEditCmd(true), a.simEditCmd(false))
 	return cmd
 }
 
@@ -153,5 +153,39 @@ bug reports can name a tenant by its flags.`,
 	fl.Uint64Var(&o.Seed, "seed", 1, "generator seed")
 	fl.StringVar(&o.Domain, "domain", "contoso.com", "domain of the user principal names")
 	fl.StringVar(&out, "out", "", "state file to write (required)")
+	return cmd
+}
+
+// simEditCmd changes a state file the way an administrator would in the
+// portal, outside entrasync: demos and tests use it to show what
+// incremental sync leaves alone.
+func (a *app) simEditCmd(add bool) *cobra.Command {
+	var state, group, member string
+	verb, name := "Remove", "remove-member"
+	if add {
+		verb, name = "Add", "add-member"
+	}
+	cmd := &cobra.Command{
+		Use:     name,
+		Short:   verb + " a group member in a state file, as a portal edit would",
+		Example: "  entrasync sim " + name + " --state tenant.json --group vpn-users --member dave@contoso.com",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := sim.LoadState(state)
+			if err != nil {
+				return err
+			}
+			if err := sim.EditMember(st, group, member, add); err != nil {
+				return err
+			}
+			return sim.SaveState(state, st)
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "tenant state file (required)")
+	cmd.Flags().StringVar(&group, "group", "", "the group's mailNickname (required)")
+	cmd.Flags().StringVar(&member, "member", "", "the member's userPrincipalName (required)")
+	for _, f := range []string{"state", "group", "member"} {
+		_ = cmd.MarkFlagRequired(f)
+	}
 	return cmd
 }

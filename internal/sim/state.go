@@ -143,3 +143,38 @@ func SaveState(path string, st *State) error {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// EditMember adds or removes a user in a group of a state file, found by
+// the group's mailNickname and the user's userPrincipalName.
+func EditMember(st *State, mailNickname, upn string, add bool) error {
+	var g *Group
+	for _, x := range st.Groups {
+		if strings.EqualFold(x.MailNickname, mailNickname) {
+			g = x
+		}
+	}
+	if g == nil {
+		return fmt.Errorf("no group with mailNickname %s", mailNickname)
+	}
+	var id string
+	for _, u := range st.Users {
+		if strings.EqualFold(u.UserPrincipalName, upn) {
+			id = u.ID
+		}
+	}
+	if id == "" {
+		return fmt.Errorf("no user %s", upn)
+	}
+	has := slices.ContainsFunc(g.Members, func(m string) bool { return strings.EqualFold(m, id) })
+	switch {
+	case add && has:
+		return fmt.Errorf("%s is already a member of %s", upn, mailNickname)
+	case add:
+		g.Members = append(g.Members, id)
+	case !has:
+		return fmt.Errorf("%s is not a member of %s", upn, mailNickname)
+	default:
+		g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return strings.EqualFold(m, id) })
+	}
+	return nil
+}
