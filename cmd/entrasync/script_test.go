@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,34 +65,22 @@ func findGroup(ts *testscript.TestScript, st *sim.State, nick string) *sim.Group
 	return nil
 }
 
-// members STATE NICKNAME WANT: the group's members, by UPN or display
-// name, sorted and comma-separated, must be WANT ("-" for none).
+// members STATE NICKNAME WANT: the group's members, sorted and
+// comma-separated, must be WANT ("-" for none).
 func members(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: members STATE NICKNAME WANT")
 	}
-	st := loadState(ts, args[0])
-	names := map[string]string{}
-	for _, u := range st.Users {
-		names[strings.ToLower(u.ID)] = u.UserPrincipalName
-	}
-	for _, g := range st.Groups {
-		names[strings.ToLower(g.ID)] = g.DisplayName
-	}
-	for _, d := range st.Devices {
-		names[strings.ToLower(d.ID)] = d.DisplayName
-	}
-	var got []string
-	for _, m := range findGroup(ts, st, args[1]).Members {
-		got = append(got, names[strings.ToLower(m)])
-	}
-	slices.Sort(got)
-	have := strings.Join(got, ",")
+	st, err := sim.LoadState(ts.MkAbs(args[0]))
+	ts.Check(err)
+	names, err := sim.MemberNames(st, args[1])
+	ts.Check(err)
+	have := strings.Join(names, ",")
 	if have == "" {
 		have = "-"
 	}
 	if (have == args[2]) == neg {
-		ts.Fatalf("members of %s: %s (want %s%s)", args[1], have, map[bool]string{true: "not ", false: ""}[neg], args[2])
+		ts.Fatalf("members of %s: %s (want %s)", args[1], have, args[2])
 	}
 }
 

@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# The entrasync demo: validate the Contoso example, then show the intent diff
-# of a change to it, as a pull request would. Run it with `make demo`.
+# The entrasync demo, run by `make demo`: the Contoso example against the
+# Graph emulator, end to end, with no tenant and no credentials.
+#
+#   1. validate the configuration;
+#   2. plan, apply, and plan again: no changes;
+#   3. a pull request: its offline intent diff, then plan and apply;
+#   4. the Configuration Manager scenario on "VPN Users", a group made by
+#      hand before entrasync: it had A,B,C and the config declares B,C ->
+#      first sync leaves B,C; the PR drops C -> incremental leaves B;
+#      D is added in the portal -> incremental leaves B,D;
+#      apply --full -> B.
 set -euo pipefail
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -8,29 +17,56 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+run() { printf '$ entrasync %s\n' "$*"; "$bin" "$@"; }
+members() { printf 'VPN Users now: %s\n' "$("$bin" sim members --state "$work/tenant.json" --group vpn-users | tr '\n' ' ')"; }
+git_commit() {
+	git -C "$work" -c user.name=demo -c user.email=demo@example.com add -A
+	git -C "$work" -c user.name=demo -c user.email=demo@example.com commit -qm "$1"
+}
 
-step "entrasync validate --dir examples/contoso"
-"$bin" validate --dir "$here/../contoso"
+step "Validate the configuration"
+run validate --dir "$here/../contoso"
 
-# A scratch Git repository holding the example, so the demo can show a diff
-# between two revisions without touching this checkout.
+# A scratch Git repository holding the example and a copy of its emulator
+# tenant, so the demo never touches this checkout.
 cp -R "$here/../contoso" "$work/contoso"
+mv "$work/contoso/tenant.json" "$work/tenant.json"
 git -C "$work" init -q
-git -C "$work" -c user.name=demo -c user.email=demo@example.com add -A
-git -C "$work" -c user.name=demo -c user.email=demo@example.com commit -qm "Contoso: initial configuration"
+git_commit "Contoso: initial configuration"
+tenant=(--dir "$work/contoso" --rev HEAD --tenant "sim:$work/tenant.json")
+members
+
+step "Plan against the tenant (the emulator, through the real Graph client)"
+run plan "${tenant[@]}"
+
+step "Apply"
+run apply "${tenant[@]}" --auto-approve
+members
+
+step "Plan again: nothing left to do"
+run plan "${tenant[@]}" --detailed-exitcode
 
 step "A pull request changes the configuration (examples/demo/next)"
 cp "$here"/next/*.cue "$work/contoso/"
-git -C "$work" -c user.name=demo -c user.email=demo@example.com commit -qam "Finance adds Ivan; engineering is renamed; a new HR team"
+git_commit "Finance adds Ivan; engineering renamed; a new HR team; Carol leaves VPN Users"
+run diff --dir "$work/contoso" --from HEAD~1 --to HEAD
 
-step "entrasync validate --dir contoso --rev HEAD"
-"$bin" validate --dir "$work/contoso" --rev HEAD
+step "Plan the pull request: VPN Users is incremental, so Carol (dropped from the config) goes"
+run plan "${tenant[@]}"
+run apply "${tenant[@]}" --auto-approve
+members
 
-step "entrasync diff --from HEAD~1 --to HEAD"
-"$bin" diff --dir "$work/contoso" --from HEAD~1 --to HEAD
+step "Someone adds Dave to VPN Users in the portal"
+run sim add-member --state "$work/tenant.json" --group vpn-users --member dave@contoso.com
+members
 
-step "entrasync diff --format markdown (the pull-request comment)"
-"$bin" diff --dir "$work/contoso" --from HEAD~1 --to HEAD --format markdown
+step "Incremental sync leaves Dave alone"
+run plan "${tenant[@]}" --detailed-exitcode
+
+step "apply --full makes VPN Users exactly what the configuration declares"
+run plan "${tenant[@]}" --full --target groups.sg-legacy-vpn || true
+run apply "${tenant[@]}" --full --target groups.sg-legacy-vpn --auto-approve
+members
 
 step "A broken change is caught with positions (exit 1 expected)"
 cat > "$work/contoso/broken.cue" <<'CUE'

@@ -24,7 +24,7 @@ can be exercised without a tenant.`,
 		Example: `  entrasync sim seed --users 1000 --groups 50 --members-per-group 20 --out tenant.json
   entrasync sim serve --state tenant.json`,
 	}
-	cmd.AddCommand(a.simServeCmd(), a.simSeedCmd(), a.simEditCmd(true), a.simEditCmd(false))
+	cmd.AddCommand(a.simServeCmd(), a.simSeedCmd(), a.simMembersCmd(), a.simEditCmd(true), a.simEditCmd(false))
 	return cmd
 }
 
@@ -187,5 +187,34 @@ func (a *app) simEditCmd(add bool) *cobra.Command {
 	for _, f := range []string{"state", "group", "member"} {
 		_ = cmd.MarkFlagRequired(f)
 	}
+	return cmd
+}
+
+func (a *app) simMembersCmd() *cobra.Command {
+	var state, group string
+	cmd := &cobra.Command{
+		Use:     "members",
+		Short:   "List a group's members in a state file",
+		Example: "  entrasync sim members --state tenant.json --group vpn-users",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := sim.LoadState(state)
+			if err != nil {
+				return err
+			}
+			names, err := sim.MemberNames(st, group)
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				fmt.Fprintln(a.stdio.Out, n)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "tenant state file (required)")
+	cmd.Flags().StringVar(&group, "group", "", "the group's mailNickname (required)")
+	_ = cmd.MarkFlagRequired("state")
+	_ = cmd.MarkFlagRequired("group")
 	return cmd
 }

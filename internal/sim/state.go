@@ -178,3 +178,32 @@ func EditMember(st *State, mailNickname, upn string, add bool) error {
 	}
 	return nil
 }
+
+// MemberNames lists a group's members by userPrincipalName (users) or
+// displayName (groups, devices, service principals), sorted.
+func MemberNames(st *State, mailNickname string) ([]string, error) {
+	names := map[string]string{}
+	for _, u := range st.Users {
+		names[lower(u.ID)] = u.UserPrincipalName
+	}
+	for _, g := range st.Groups {
+		names[lower(g.ID)] = g.DisplayName
+	}
+	for _, d := range st.Devices {
+		names[lower(d.ID)] = d.DisplayName
+	}
+	for _, sp := range st.ServicePrincipals {
+		names[lower(sp.ID)] = sp.DisplayName
+	}
+	for _, g := range st.Groups {
+		if strings.EqualFold(g.MailNickname, mailNickname) {
+			out := make([]string, 0, len(g.Members))
+			for _, m := range g.Members {
+				out = append(out, names[lower(m)])
+			}
+			slices.Sort(out)
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("no group with mailNickname %s", mailNickname)
+}
