@@ -49,22 +49,6 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-func loadState(ts *testscript.TestScript, file string) *sim.State {
-	st, err := sim.LoadState(ts.MkAbs(file))
-	ts.Check(err)
-	return st
-}
-
-func findGroup(ts *testscript.TestScript, st *sim.State, nick string) *sim.Group {
-	for _, g := range st.Groups {
-		if g.MailNickname == nick {
-			return g
-		}
-	}
-	ts.Fatalf("no group with mailNickname %s", nick)
-	return nil
-}
-
 // members STATE NICKNAME WANT: the group's members, sorted and
 // comma-separated, must be WANT ("-" for none).
 func members(ts *testscript.TestScript, neg bool, args []string) {
