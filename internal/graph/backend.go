@@ -8,6 +8,7 @@ import (
 	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"golang.org/x/time/rate"
 
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
@@ -33,7 +34,17 @@ type Backend struct {
 	c           *Client
 	base        string
 	concurrency int
+	// writes keeps this process under Graph's write quota for an app and
+	// tenant (3,000 per 150 s, §4.2), with the same burst Graph allows, so
+	// a large apply slows down instead of collecting 429s.
+	writes *rate.Limiter
 }
+
+// WriteQuota is Graph's identity write quota per app and tenant (§4.2).
+const (
+	writeQuota       = 3000
+	writeQuotaWindow = 150 * time.Second
+)
 
 var _ entra.Backend = (*Backend)(nil)
 
@@ -44,7 +55,8 @@ func NewBackend(c *Client, concurrency int) *Backend {
 	if concurrency < 1 {
 		concurrency = 4
 	}
-	return &Backend{c: c, base: c.Adapter.GetBaseUrl(), concurrency: concurrency}
+	return &Backend{c: c, base: c.Adapter.GetBaseUrl(), concurrency: concurrency,
+		writes: rate.NewLimiter(rate.Limit(float64(writeQuota)/writeQuotaWindow.Seconds()), writeQuota)}
 }
 
 // get builds a GET for a path under the base URL with query options.

@@ -112,6 +112,17 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 // sendBatch sends one $batch and returns the items to retry and the
 // longest Retry-After among them.
 func (b *Backend) sendBatch(ctx context.Context, chunk []*call) ([]*call, float64, error) {
+	writes := 0
+	for _, c := range chunk {
+		if c.info.Method != abstractions.GET {
+			writes++
+		}
+	}
+	if writes > 0 {
+		if err := b.writes.WaitN(ctx, writes); err != nil {
+			return nil, 0, err
+		}
+	}
 	req := msgraphcore.NewBatchRequest(b.c.Adapter)
 	ids := make([]string, len(chunk))
 	for i, c := range chunk {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"golang.org/x/time/rate"
+
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
@@ -167,4 +169,20 @@ func BenchmarkPlan200Groups500Members(b *testing.B) {
 	b.ReportMetric(float64(rt), "round-trips")
 	b.ReportMetric(float64(bound), "lower-bound")
 	b.ReportMetric(float64(rt)/float64(bound), "ratio-to-bound")
+}
+
+// The client keeps under Graph's write quota: past the burst, writes are
+// paced at 3,000 per 150 s instead of being sent to collect 429s.
+func TestWritesArePacedUnderTheQuota(t *testing.T) {
+	st, ids := writeState(60, 0)
+	b, srv := simBackend(t, st, sim.Options{})
+	b.writes = rate.NewLimiter(rate.Limit(float64(writeQuota)/writeQuotaWindow.Seconds()), 40)
+	res := b.Apply(context.Background(), []entra.Op{{Kind: entra.OpAddMembers, GroupID: st.Groups[0].ID, IDs: ids}})
+	if res[0].Err != nil || len(srv.Snapshot().Groups[0].Members) != 60 {
+		t.Fatalf("apply: %v", res[0].Err)
+	}
+	// 3 PATCHes of 20 members: the limiter counts requests that write.
+	if got := b.writes.Tokens(); got > 38 || got < 36 {
+		t.Fatalf("limiter has %.1f tokens left, want about 37 (40 - 3 writes)", got)
+	}
 }
