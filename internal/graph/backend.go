@@ -141,6 +141,35 @@ func (o object) principal(fallback entra.ObjectType) entra.Principal {
 	return entra.Principal{ID: o.ID, Type: t, Name: name}
 }
 
+// listObjects lists collections (following every nextLink) and decodes
+// their items.
+func (b *Backend) listObjects(ctx context.Context, infos []*abstractions.RequestInformation) ([][]object, error) {
+	pages, err := b.listAll(ctx, infos)
+	if err != nil {
+		return nil, err
+	}
+	return decode(pages)
+}
+
+// inFilters builds the requests that look values of prop up with in (…)
+// filters, maxInValues per request.
+func (b *Backend) inFilters(path, prop string, values []string, query map[string]string) []*abstractions.RequestInformation {
+	var infos []*abstractions.RequestInformation
+	for i := 0; i < len(values); i += maxInValues {
+		chunk := values[i:min(i+maxInValues, len(values))]
+		quoted := make([]string, len(chunk))
+		for j, v := range chunk {
+			quoted[j] = quote(v)
+		}
+		q := map[string]string{"$filter": prop + " in (" + strings.Join(quoted, ",") + ")", "$top": "999"}
+		for k, v := range query {
+			q[k] = v
+		}
+		infos = append(infos, b.get(path, q, false))
+	}
+	return infos
+}
+
 func decode(raw [][]json.RawMessage) ([][]object, error) {
 	out := make([][]object, len(raw))
 	for i, items := range raw {
@@ -165,21 +194,7 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 // lookup resolves values of one property with in (…) filters, 15 values
 // per request, all requests batched.
 func (b *Backend) lookup(ctx context.Context, path, prop string, values []string) ([]object, error) {
-	var infos []*abstractions.RequestInformation
-	for i := 0; i < len(values); i += maxInValues {
-		chunk := values[i:min(i+maxInValues, len(values))]
-		quoted := make([]string, len(chunk))
-		for j, v := range chunk {
-			quoted[j] = quote(v)
-		}
-		infos = append(infos, b.get(path, map[string]string{
-			"$filter": prop + " in (" + strings.Join(quoted, ",") + ")", "$select": principalCols, "$top": "999"}, false))
-	}
-	pages, err := b.listAll(ctx, infos)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := decode(pages)
+	objs, err := b.listObjects(ctx, b.inFilters(path, prop, values, map[string]string{"$select": principalCols}))
 	if err != nil {
 		return nil, err
 	}
@@ -286,12 +301,8 @@ func (b *Backend) countUsers(ctx context.Context) (int, error) {
 }
 
 func (b *Backend) resolveByListing(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
-	pages, err := b.listAll(ctx, []*abstractions.RequestInformation{
+	objs, err := b.listObjects(ctx, []*abstractions.RequestInformation{
 		b.get("/users", map[string]string{"$select": "id,userPrincipalName,mail,displayName", "$top": "999"}, false)})
-	if err != nil {
-		return nil, err
-	}
-	objs, err := decode(pages)
 	if err != nil {
 		return nil, err
 	}
@@ -331,12 +342,8 @@ func (b *Backend) ResolveGroups(ctx context.Context, refs []string) (map[string]
 // UsersMatching implements [entra.Reader]. It always asks an advanced
 // query, so filters with ne, not or endsWith work (§1.2).
 func (b *Backend) UsersMatching(ctx context.Context, filter string) ([]entra.Principal, error) {
-	pages, err := b.listAll(ctx, []*abstractions.RequestInformation{
+	objs, err := b.listObjects(ctx, []*abstractions.RequestInformation{
 		b.get("/users", map[string]string{"$filter": filter, "$select": "id,userPrincipalName,displayName", "$top": "999"}, true)})
-	if err != nil {
-		return nil, err
-	}
-	objs, err := decode(pages)
 	if err != nil {
 		return nil, err
 	}
@@ -358,26 +365,10 @@ func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group
 	if q.Marked {
 		infos = append(infos, b.get("/groups", map[string]string{"$select": groupCols, "$expand": "extensions", "$top": "999"}, false))
 	} else {
-		for _, set := range []struct {
-			prop   string
-			values []string
-		}{{"id", q.IDs}, {"mailNickname", q.MailNicknames}} {
-			for i := 0; i < len(set.values); i += maxInValues {
-				chunk := set.values[i:min(i+maxInValues, len(set.values))]
-				quoted := make([]string, len(chunk))
-				for j, v := range chunk {
-					quoted[j] = quote(v)
-				}
-				infos = append(infos, b.get("/groups", map[string]string{"$filter": set.prop + " in (" + strings.Join(quoted, ",") + ")",
-					"$select": groupCols, "$expand": "extensions", "$top": "999"}, false))
-			}
-		}
+		cols := map[string]string{"$select": groupCols, "$expand": "extensions"}
+		infos = append(b.inFilters("/groups", "id", q.IDs, cols), b.inFilters("/groups", "mailNickname", q.MailNicknames, cols)...)
 	}
-	pages, err := b.listAll(ctx, infos)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := decode(pages)
+	objs, err := b.listObjects(ctx, infos)
 	if err != nil {
 		return nil, err
 	}
@@ -429,11 +420,7 @@ func (b *Backend) relation(ctx context.Context, rel string, groupIDs []string) (
 	for i, id := range groupIDs {
 		infos[i] = b.get("/groups/"+id+"/"+rel, map[string]string{"$select": principalCols, "$top": "999"}, false)
 	}
-	pages, err := b.listAll(ctx, infos)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := decode(pages)
+	objs, err := b.listObjects(ctx, infos)
 	if err != nil {
 		return nil, err
 	}

@@ -188,11 +188,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 			"The request contains too many relationships to add; at most 20 can be set when creating a group.")
 		return
 	}
-	members, ok := s.resolveBinds(w, r, in.MembersBind)
-	if !ok {
-		return
-	}
-	owners, ok := s.resolveBinds(w, r, in.OwnersBind)
+	members, owners, ok := s.resolveGroupBinds(w, r, &in)
 	if !ok {
 		return
 	}
@@ -296,6 +292,15 @@ func (s *Server) resolveBinds(w http.ResponseWriter, r *http.Request, refs []str
 	return ids, true
 }
 
+// resolveGroupBinds resolves both relationship binds of a request body.
+func (s *Server) resolveGroupBinds(w http.ResponseWriter, r *http.Request, in *groupInput) (members, owners []string, ok bool) {
+	if members, ok = s.resolveBinds(w, r, in.MembersBind); !ok {
+		return nil, nil, false
+	}
+	owners, ok = s.resolveBinds(w, r, in.OwnersBind)
+	return members, owners, ok
+}
+
 // updateGroup is PATCH /groups/{id} (§2.2): 204; members@odata.bind adds
 // at most 20 members, all or nothing.
 func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
@@ -327,11 +332,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	members, ok := s.resolveBinds(w, r, in.MembersBind)
-	if !ok {
-		return
-	}
-	owners, ok := s.resolveBinds(w, r, in.OwnersBind)
+	members, owners, ok := s.resolveGroupBinds(w, r, &in)
 	if !ok {
 		return
 	}
