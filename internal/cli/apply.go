@@ -59,6 +59,11 @@ or empty it, stops apply before any write unless --allow-mass-removal.`,
 func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	var pl *planned
 	if file != "" {
+		// A saved plan already fixed these; silently ignoring them would
+		// let someone believe a --full or --prune took effect.
+		if f.full || f.prune || len(f.targets) > 0 || f.rev != "" {
+			return fmt.Errorf("--full, --prune, --target and --rev shape a plan; %s is already planned (run plan again with them)", file)
+		}
 		p, err := readPlan(file)
 		if err != nil {
 			return err
