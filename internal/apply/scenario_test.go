@@ -268,3 +268,23 @@ func TestMirrorConvergesInOneApply(t *testing.T) {
 		}
 	}
 }
+
+// A saved plan that prunes a marked group is fresh until the group
+// changes: deletes are fingerprinted the same way when planned and checked.
+func TestStaleCheckOfADelete(t *testing.T) {
+	fake := entratest.New()
+	a := fake.AddUser("a@contoso.com")
+	old := fake.AddGroup(entra.Group{DisplayName: "Old", MailNickname: "old", Marker: &entra.Marker{Address: "groups.old", Commit: "c0"}}, a)
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": {Groups: map[string]model.Group{}}}}
+	p := tn.plan("c1", plan.Options{Prune: true})
+	if len(p.Groups) != 1 || p.Groups[0].Action != plan.Delete {
+		t.Fatalf("plan: %+v", p.Groups)
+	}
+	if stale, err := apply.Stale(context.Background(), fake, p); err != nil || len(stale) != 0 {
+		t.Fatalf("a fresh prune plan reported stale: %v %v", stale, err)
+	}
+	fake.AddMemberByHand(old, fake.AddUser("b@contoso.com"))
+	if stale, _ := apply.Stale(context.Background(), fake, p); len(stale) != 1 {
+		t.Fatalf("a changed group to delete was not reported stale: %v", stale)
+	}
+}

@@ -59,12 +59,12 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 			p.Orphans = append(p.Orphans, Orphan{Address: g.Marker.Address, ID: g.ID, Name: g.DisplayName, Kind: g.Kind})
 			continue
 		}
-		lg := &LiveGroup{Group: g}
 		p.Groups = append(p.Groups, GroupChange{
 			Address: groupAddress(key), Action: Delete, ID: g.ID, Kind: g.Kind,
-			Attributes: []AttrChange{{Name: "displayName", Before: g.DisplayName}, {Name: "mailNickname", Before: g.MailNickname}},
+			Attributes: []AttrChange{{Name: "displayName", Before: g.DisplayName}, {Name: "mailNickname", Before: g.MailNickname},
+				{Name: "members", Before: len(g.Members)}},
 			// Security groups have no recycle bin (graph-api.md §2.3).
-			Permanent: g.Kind != model.GroupMicrosoft365, Fingerprint: lg.Fingerprint(),
+			Permanent: g.Kind != model.GroupMicrosoft365, Fingerprint: g.Fingerprint(),
 		})
 	}
 	slices.SortFunc(p.Groups, func(a, b GroupChange) int { return cmp.Compare(a.Address, b.Address) })

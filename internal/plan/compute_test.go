@@ -201,9 +201,9 @@ func TestOwners(t *testing.T) {
 
 func TestPruneAndOrphans(t *testing.T) {
 	live := liveFor(map[string]*LiveGroup{})
-	live.Marked = []entra.Group{
-		{ID: "s1", DisplayName: "Old security", Kind: model.GroupSecurity, Marker: &entra.Marker{Address: "groups.old"}},
-		{ID: "m1", DisplayName: "Old team", Kind: model.GroupMicrosoft365, Marker: &entra.Marker{Address: "groups.team"}},
+	live.Marked = []*LiveGroup{
+		{Group: entra.Group{ID: "s1", DisplayName: "Old security", Kind: model.GroupSecurity, Marker: &entra.Marker{Address: "groups.old"}}},
+		{Group: entra.Group{ID: "m1", DisplayName: "Old team", Kind: model.GroupMicrosoft365, Marker: &entra.Marker{Address: "groups.team"}}},
 	}
 	d := &model.Desired{Groups: map[string]model.Group{}}
 	p, _ := Compute(Input{Desired: d, Live: live}, Options{})

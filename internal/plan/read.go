@@ -20,8 +20,9 @@ import (
 type Live struct {
 	// Groups are the live groups bound to declared keys.
 	Groups map[string]*LiveGroup
-	// Marked are marked groups whose address is not declared.
-	Marked []entra.Group
+	// Marked are marked groups whose address is not declared, with their
+	// members and owners (a delete is fingerprinted like any change).
+	Marked []*LiveGroup
 	// Refs maps a reference to its principal: "user:<ref>", "device:<ref>",
 	// "sp:<ref>", "group:<id:GUID>", keys lower-cased.
 	Refs map[string]entra.Principal
@@ -101,7 +102,6 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	}
 	bindings, marked, bds := bind(d, keys, groups, in.Locate)
 	ds = append(ds, bds...)
-	live.Marked = marked
 
 	// 2. The declared state at each incremental group's marker commit.
 	lastByCommit := map[string]*model.Desired{}
@@ -235,6 +235,10 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 			memberIDs = append(memberIDs, id)
 		}
 	}
+	for _, g := range marked {
+		memberIDs = append(memberIDs, g.ID)
+		ownerIDs = append(ownerIDs, g.ID)
+	}
 	slices.Sort(memberIDs)
 	members, err := r.Members(ctx, memberIDs)
 	if err != nil {
@@ -251,6 +255,9 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		if b != nil {
 			live.Groups[k] = &LiveGroup{Group: *b, Members: members[b.ID], Owners: owners[b.ID]}
 		}
+	}
+	for _, g := range marked {
+		live.Marked = append(live.Marked, &LiveGroup{Group: g, Members: members[g.ID], Owners: owners[g.ID]})
 	}
 	ds.Sort()
 	return live, ds, nil
