@@ -288,3 +288,32 @@ func TestStaleCheckOfADelete(t *testing.T) {
 		t.Fatalf("a changed group to delete was not reported stale: %v", stale)
 	}
 }
+
+// Renaming a group's key: without adopt the plan explains what to do;
+// with adopt: "id:…" the group is rebound and not pruned.
+func TestKeyRenameByAdoption(t *testing.T) {
+	fake := entratest.New()
+	a := fake.AddUser("a@contoso.com")
+	gid := fake.AddGroup(entra.Group{DisplayName: "Finance", MailNickname: "fin",
+		Marker: &entra.Marker{Address: "groups.finance", Commit: "c0", Mode: model.ModeFull}}, a)
+	renamed := func(adopt string) *model.Desired {
+		return &model.Desired{Groups: map[string]model.Group{"sg-finance": {DisplayName: "Finance", Kind: model.GroupSecurity,
+			MailNickname: "fin", Adopt: adopt, Membership: &model.Membership{Mode: model.ModeFull, Users: []string{"a@contoso.com"}}}}}
+	}
+	_, ds, err := plan.ReadLive(context.Background(), fake, renamed(""), plan.Inputs{})
+	if err != nil || !ds.HasErrors() || !strings.Contains(ds[0].Summary, `is managed as groups.finance, which is no longer declared; if you renamed that key to groups.sg-finance, add adopt: "id:`+gid) {
+		t.Fatalf("without adopt: %v %v", err, ds)
+	}
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": renamed("id:" + gid)}}
+	p := tn.plan("c1", plan.Options{Prune: true})
+	if len(p.Groups) != 1 || p.Groups[0].Action != plan.Adopt || p.Summary.Delete != 0 {
+		t.Fatalf("rename plan: %+v", p.Groups)
+	}
+	tn.apply(p, apply.Options{})
+	if g, _ := fake.Group(gid); g.Marker == nil || g.Marker.Address != "groups.sg-finance" {
+		t.Fatalf("marker after the rename: %+v", g.Marker)
+	}
+	if p := tn.plan("c1", plan.Options{Prune: true}); p.HasChanges() {
+		t.Fatalf("not converged: %+v", p.Groups)
+	}
+}

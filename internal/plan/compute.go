@@ -292,7 +292,8 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	if m != nil {
 		markerMode = m.Mode
 	}
-	if bound.Marker == nil || bound.Marker.Mode != markerMode ||
+	renamed := bound.Marker != nil && bound.Marker.Address != addr
+	if bound.Marker == nil || renamed || bound.Marker.Mode != markerMode ||
 		(bound.Marker.Commit != commit && (changed || declChanged)) {
 		before := ""
 		if bound.Marker != nil {
@@ -301,7 +302,7 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", Before: nullable(before), After: markerText(addr, commit)})
 	}
 	switch {
-	case bound.Marker == nil:
+	case bound.Marker == nil || renamed:
 		c.Action = Adopt
 	case len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty():
 		c.Action = Update

@@ -278,7 +278,9 @@ func short(commit string) string { return commit[:min(12, len(commit))] }
 // bind pairs declared keys with live groups: by marker address, then by
 // explicit adoption. An unmarked live group with a declared group's
 // mailNickname is a conflict unless adopted: entrasync never takes over a
-// group silently, and never creates a duplicate.
+// group silently, and never creates a duplicate. Adopting a group whose
+// marker names an address no longer declared is a key rename: the group is
+// rebound, and is no longer a candidate for pruning.
 func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Locator) (map[string]*entra.Group, []entra.Group, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	bindings := map[string]*entra.Group{}
@@ -320,21 +322,34 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 				candidates = append(candidates, g)
 			}
 		}
+		orphaned := func(g *entra.Group) bool {
+			key, isGroup := strings.CutPrefix(g.Marker.Address, "groups.")
+			_, declared := d.Groups[key]
+			return !isGroup || !declared
+		}
 		switch {
 		case len(candidates) == 0 && strings.HasPrefix(dg.Adopt, "id:"):
 			ds.Errorf(locate(path+".adopt"), path+".adopt", "no group with id %s to adopt", strings.TrimPrefix(dg.Adopt, "id:"))
 		case len(candidates) == 0:
 			// Nothing to bind: the group will be created.
+		case dg.Adopt == "" && candidates[0].Marker != nil && orphaned(candidates[0]):
+			ds.Errorf(locate(path+".mailNickname"), path+".mailNickname",
+				"group %s (%q) with mailNickname %q is managed as %s, which is no longer declared; if you renamed that key to %s, add adopt: \"id:%s\" to move the group, otherwise choose another mailNickname",
+				candidates[0].ID, candidates[0].DisplayName, dg.MailNickname, candidates[0].Marker.Address, groupAddress(k), candidates[0].ID)
 		case dg.Adopt == "":
 			ds.Errorf(locate(path+".mailNickname"), path+".mailNickname",
 				"a group with mailNickname %q already exists (%s, %q) and entrasync does not manage it; set adopt: \"mailNickname\" or adopt: \"id:%s\" to take it over, or choose another mailNickname",
 				dg.MailNickname, candidates[0].ID, candidates[0].DisplayName, candidates[0].ID)
 		case len(candidates) > 1:
 			ds.Errorf(locate(path+".adopt"), path+".adopt", "%d groups have mailNickname %q; adopt one by id:GUID", len(candidates), dg.MailNickname)
-		case candidates[0].Marker != nil:
+		case candidates[0].Marker != nil && !orphaned(candidates[0]):
 			ds.Errorf(locate(path+".adopt"), path+".adopt", "group %s is already managed as %s", candidates[0].ID, candidates[0].Marker.Address)
 		default:
 			bindings[k] = candidates[0]
+			if candidates[0].Marker != nil {
+				// A rename: the group is no longer an orphan to prune.
+				marked = slices.DeleteFunc(marked, func(g entra.Group) bool { return g.ID == candidates[0].ID })
+			}
 		}
 	}
 	return bindings, marked, ds
