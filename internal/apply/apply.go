@@ -265,7 +265,11 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 		}
 		return []entra.Op{{Kind: entra.OpUpdateGroup, Group: g, Fields: fields}}
 	}))
-	r.phase(ctx, "owners", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Owners }, entra.OpAddOwners, entra.OpRemoveOwners))
+	// Owner adds strictly before owner removes: Graph refuses to remove a
+	// group's last owner, so replacing one owner must add the new one first.
+	owners := func(c plan.GroupChange) *plan.SetChange { return c.Owners }
+	r.phase(ctx, "add owners", r.setOps(owners, entra.OpAddOwners, ""))
+	r.phase(ctx, "remove owners", r.setOps(owners, "", entra.OpRemoveOwners))
 	r.phase(ctx, "add members", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Members }, entra.OpAddMembers, ""))
 	r.phase(ctx, "remove members", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Members }, "", entra.OpRemoveMembers))
 

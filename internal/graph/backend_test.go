@@ -196,3 +196,24 @@ func TestUnknownUserWritesNothing(t *testing.T) {
 		t.Fatalf("%d writes", w)
 	}
 }
+
+// Replacing a group's owner under full sync ends with exactly the declared
+// owner. (The ordering that matters, owner adds before owner removes in
+// separate phases, only shows across concurrent batches; apply enforces it.)
+func TestReplaceOnlyOwnerThroughGraph(t *testing.T) {
+	st := scenarioState()
+	st.Groups[0].Owners = []string{st.Users[0].ID} // a is the only owner
+	b, srv := simBackend(t, st, sim.Options{})
+	d := vpnConfig(model.ModeFull, "b", "c")
+	g := d.Groups["vpn"]
+	g.Owners = []string{"d@contoso.com"}
+	d.Groups["vpn"] = g
+	// The group is adopted first; then a full-mode plan replaces the owner.
+	planApply(t, b, map[string]*model.Desired{"c1": d}, "c1", plan.Options{})
+	planApply(t, b, map[string]*model.Desired{"c1": d}, "c1", plan.Options{Full: true})
+	for _, grp := range srv.Snapshot().Groups {
+		if grp.ID == "10000000-0000-4000-8000-000000000001" && strings.Join(grp.Owners, ",") != "00000000-0000-4000-8000-000000000004" {
+			t.Fatalf("owners: %v", grp.Owners)
+		}
+	}
+}
