@@ -2,6 +2,8 @@ package apply
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
 )
 
@@ -175,27 +178,38 @@ func (r *run) phase(ctx context.Context, name string, b batch) []entra.Result {
 	return results
 }
 
+// recordKey is the key under which r.ids holds a sources record's id.
+func recordKey(addr string) string { return "sources:" + addr }
+
 func (r *run) do(ctx context.Context) (*Report, error) {
 	total := 0
 	for _, c := range r.p.Groups {
 		total += 2
-		if c.Members != nil {
-			total += len(c.Members.Add) + len(c.Members.Remove)
-		}
-		if c.Owners != nil {
-			total += len(c.Owners.Add) + len(c.Owners.Remove)
+		for _, s := range []*plan.SetChange{c.Members, c.Owners, c.Sources.Set()} {
+			if s != nil {
+				total += len(s.Add) + len(s.Remove)
+			}
 		}
 		r.ids[c.Address] = c.ID
+		if c.Sources != nil {
+			r.ids[recordKey(c.Address)] = c.Sources.ID
+		}
 	}
 	r.opts.Progress.Start(total)
 	defer r.opts.Progress.Finish()
 	rep := &Report{}
 
-	// 1. Create groups.
+	// 1. Create groups, and the sources records incremental groups with
+	// computed sources need.
 	var creates batch
 	for _, c := range r.p.Groups {
 		if c.Action == plan.Create {
 			creates.add(entra.Op{Kind: entra.OpCreateGroup, Group: groupOf(c)}, c.Address)
+		}
+	}
+	for _, c := range r.p.Groups {
+		if c.Sources != nil && c.Sources.Action == plan.Create {
+			creates.add(entra.Op{Kind: entra.OpCreateGroup, Group: recordGroup(c.Address)}, recordKey(c.Address))
 		}
 	}
 	var created []string
@@ -223,11 +237,10 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	// it has nothing to remove, and adds are always declared minus live.
 	marked := map[string]bool{}
 	var marks batch
-	for _, addr := range creates.addrs {
-		if id := r.ids[addr]; id != "" && len(r.errs[addr]) == 0 {
-			c := r.p.Groups[slices.IndexFunc(r.p.Groups, func(c plan.GroupChange) bool { return c.Address == addr })]
-			marks.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.marker(c)}, addr)
-			marked[addr] = true
+	for _, key := range creates.addrs {
+		if id := r.ids[key]; id != "" && len(r.errs[key]) == 0 {
+			marks.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.markerFor(key)}, key)
+			marked[key] = true
 		}
 	}
 	var rollback batch
@@ -239,17 +252,20 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 		}
 	}
 	for i, res := range r.phase(ctx, "undo unmarked creates", rollback) {
-		addr, id := rollback.addrs[i], rollback.ops[i].GroupID
+		key, id := rollback.addrs[i], rollback.ops[i].GroupID
 		if res.Err != nil {
-			r.fail(addr, fmt.Errorf("group %s was created but could not be marked or deleted; add adopt: \"id:%s\" to groups.%s to take it over",
-				id, id, strings.TrimPrefix(addr, "groups.")))
+			r.fail(key, fmt.Errorf("group %s was created but could not be marked or deleted; add adopt: \"id:%s\" to groups.%s to take it over",
+				id, id, strings.TrimPrefix(key, "groups.")))
 		} else {
-			r.fail(addr, fmt.Errorf("group %s was created but could not be marked, so it was deleted again; re-run apply", id))
+			r.fail(key, fmt.Errorf("group %s was created but could not be marked, so it was deleted again; re-run apply", id))
 		}
-		r.ids[addr] = ""
+		r.ids[key] = ""
 	}
 
-	// 4. Attributes, owners, member adds, member removes.
+	// 4. Attributes, owners, member adds, member removes. A sources record
+	// gains members before the group does and loses them after: whatever
+	// fails in between, every member entrasync added from a source is in
+	// the record, so a later run can still remove it.
 	r.phase(ctx, "update groups", r.ops(func(c plan.GroupChange) []entra.Op {
 		if c.Action != plan.Update && c.Action != plan.Adopt {
 			return nil
@@ -268,32 +284,49 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	// Owner adds strictly before owner removes: Graph refuses to remove a
 	// group's last owner, so replacing one owner must add the new one first.
 	owners := func(c plan.GroupChange) *plan.SetChange { return c.Owners }
-	r.phase(ctx, "add owners", r.setOps(owners, entra.OpAddOwners, ""))
-	r.phase(ctx, "remove owners", r.setOps(owners, "", entra.OpRemoveOwners))
-	r.phase(ctx, "add members", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Members }, entra.OpAddMembers, ""))
-	r.phase(ctx, "remove members", r.setOps(func(c plan.GroupChange) *plan.SetChange { return c.Members }, "", entra.OpRemoveMembers))
+	members := func(c plan.GroupChange) *plan.SetChange { return c.Members }
+	sources := func(c plan.GroupChange) *plan.SetChange { return c.Sources.Set() }
+	r.phase(ctx, "add owners", r.setOps(groupKey, owners, entra.OpAddOwners, ""))
+	r.phase(ctx, "remove owners", r.setOps(groupKey, owners, "", entra.OpRemoveOwners))
+	r.phase(ctx, "record sources", r.setOps(recordKey, sources, entra.OpAddMembers, ""))
+	r.phase(ctx, "add members", r.setOps(groupKey, members, entra.OpAddMembers, ""))
+	r.phase(ctx, "remove members", r.setOps(groupKey, members, "", entra.OpRemoveMembers))
+	r.phase(ctx, "record sources", r.setOps(recordKey, sources, "", entra.OpRemoveMembers))
 
-	// 5. Deletes (prune).
+	// 5. Deletes (prune), and records no longer needed.
 	r.phase(ctx, "delete groups", r.ops(func(c plan.GroupChange) []entra.Op {
 		if c.Action != plan.Delete {
 			return nil
 		}
 		return []entra.Op{{Kind: entra.OpDeleteGroup}}
 	}))
+	var drops batch
+	for _, c := range r.p.Groups {
+		if c.Sources != nil && c.Sources.Action == plan.Delete && c.Sources.ID != "" && len(r.errs[c.Address]) == 0 {
+			drops.add(entra.Op{Kind: entra.OpDeleteGroup, GroupID: c.Sources.ID}, c.Address)
+		}
+	}
+	r.phase(ctx, "delete records", drops)
 
-	// 6. Markers, last, and only for groups whose writes all succeeded.
-	r.phase(ctx, "markers", r.ops(func(c plan.GroupChange) []entra.Op {
-		if c.Action == plan.Delete || c.Action == plan.NoOp || marked[c.Address] || len(r.errs[c.Address]) > 0 {
-			return nil
+	// 6. Markers, last, and only for groups whose writes all succeeded; a
+	// record follows its group's key rename.
+	var markers batch
+	for _, c := range r.p.Groups {
+		if c.Action == plan.Delete || len(r.errs[c.Address]) > 0 {
+			continue
 		}
-		if !slices.ContainsFunc(c.Attributes, func(a plan.AttrChange) bool { return a.Name == "marker" }) {
-			return nil
+		if id := r.ids[c.Address]; id != "" && c.Marker != nil && !marked[c.Address] {
+			markers.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.markerFor(c.Address)}, c.Address)
 		}
-		return []entra.Op{{Kind: entra.OpSetMarker, Marker: r.marker(c)}}
-	}))
+		if id := r.ids[recordKey(c.Address)]; id != "" && c.Sources.Rebind && !marked[recordKey(c.Address)] {
+			markers.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.markerFor(recordKey(c.Address))}, c.Address)
+		}
+	}
+	r.phase(ctx, "markers", markers)
 
 	for _, c := range r.p.Groups {
-		res := Result{Address: c.Address, Action: c.Action, GroupID: r.ids[c.Address], Status: Success, Errors: r.errs[c.Address]}
+		errs := append(r.errs[c.Address], r.errs[recordKey(c.Address)]...)
+		res := Result{Address: c.Address, Action: c.Action, GroupID: r.ids[c.Address], Status: Success, Errors: errs}
 		switch {
 		case len(res.Errors) > 0:
 			res.Status = Failed
@@ -305,8 +338,31 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	return rep, nil
 }
 
-func (r *run) marker(c plan.GroupChange) *entra.Marker {
-	return &entra.Marker{Address: c.Address, Commit: r.p.SourceCommit, Mode: c.Mode, AppliedAt: r.opts.Now().UTC()}
+func groupKey(addr string) string { return addr }
+
+// markerFor is the marker of a group (key: its address) or of a sources
+// record (key: recordKey(address)).
+func (r *run) markerFor(key string) *entra.Marker {
+	now := r.opts.Now().UTC()
+	if addr, ok := strings.CutPrefix(key, "sources:"); ok {
+		return &entra.Marker{Address: addr, Role: entra.RoleSources, AppliedAt: now}
+	}
+	c := r.p.Groups[slices.IndexFunc(r.p.Groups, func(c plan.GroupChange) bool { return c.Address == key })]
+	m := &entra.Marker{Address: c.Address, Mode: c.Mode, AppliedAt: now}
+	if c.Marker != nil {
+		m.Commit, m.Pending = c.Marker.Commit, c.Marker.Pending
+	}
+	return m
+}
+
+// recordGroup is the sources record created for the group at addr: a
+// security group, so it can hold users, devices, service principals and
+// groups alike. Nothing is assigned to it, so its members gain no access.
+func recordGroup(addr string) *entra.Group {
+	sum := sha256.Sum256([]byte(addr))
+	return &entra.Group{Kind: model.GroupSecurity, DisplayName: "entrasync sources of " + addr,
+		MailNickname: "entrasync-sources-" + hex.EncodeToString(sum[:8]),
+		Description:  "Kept by entrasync: what the computed sources of " + addr + " resolved to at the last apply. Do not assign it to anything."}
 }
 
 // ops builds one phase's operations for every change with a group id.
@@ -325,30 +381,32 @@ func (r *run) ops(build func(plan.GroupChange) []entra.Op) batch {
 	return b
 }
 
-// setOps turns member or owner changes into add and remove operations.
+// setOps turns member or owner changes into add and remove operations on
+// the group that key names (the group itself, or its sources record).
 // Members that are groups created by this plan get their new ids here.
-func (r *run) setOps(set func(plan.GroupChange) *plan.SetChange, add, remove entra.OpKind) batch {
-	return r.ops(func(c plan.GroupChange) []entra.Op {
+func (r *run) setOps(key func(addr string) string, set func(plan.GroupChange) *plan.SetChange, add, remove entra.OpKind) batch {
+	var b batch
+	for _, c := range r.p.Groups {
 		s := set(c)
-		if s == nil {
-			return nil
+		id := r.ids[key(c.Address)]
+		if s == nil || id == "" {
+			continue
 		}
-		var ops []entra.Op
 		if add != "" && len(s.Add) > 0 {
 			var ids []string
 			for _, m := range s.Add {
-				id := m.ID
-				if id == "" {
-					id = r.ids[m.Address]
+				mid := m.ID
+				if mid == "" {
+					mid = r.ids[m.Address]
 				}
-				if id == "" {
+				if mid == "" {
 					r.fail(c.Address, fmt.Errorf("member %s was not created", m.Address))
 					continue
 				}
-				ids = append(ids, id)
+				ids = append(ids, mid)
 			}
 			if len(ids) > 0 {
-				ops = append(ops, entra.Op{Kind: add, IDs: ids})
+				b.add(entra.Op{Kind: add, GroupID: id, IDs: ids}, c.Address)
 			}
 		}
 		if remove != "" && len(s.Remove) > 0 {
@@ -356,10 +414,10 @@ func (r *run) setOps(set func(plan.GroupChange) *plan.SetChange, add, remove ent
 			for i, m := range s.Remove {
 				ids[i] = m.ID
 			}
-			ops = append(ops, entra.Op{Kind: remove, IDs: ids})
+			b.add(entra.Op{Kind: remove, GroupID: id, IDs: ids}, c.Address)
 		}
-		return ops
-	})
+	}
+	return b
 }
 
 func (r *run) waitReadable(ctx context.Context, ids []string) error {

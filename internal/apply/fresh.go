@@ -3,15 +3,20 @@ package apply
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/plan"
 )
 
-// Stale re-reads the groups a saved plan touches and lists, per address,
-// why the plan no longer matches the tenant: a changed fingerprint, a
-// vanished group, or a group that now exists where the plan creates one.
+// Stale re-reads the groups a saved plan touches and every other live
+// input it was computed from (the users a filter selects, a mirrored
+// group's members, a sources record), and lists, per address, why the
+// plan no longer matches the tenant: a changed fingerprint, a vanished
+// group, a changed input, or a group that now exists where the plan
+// creates one.
 // An empty list means the plan is fresh. Applying a stale plan could undo
 // somebody else's change, so apply refuses it (Terraform's "saved plan is
 // stale").
@@ -33,9 +38,26 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	members, err := r.Members(ctx, ids)
+	inputIDs := slices.Clone(ids)
+	filters := map[string][]entra.Principal{}
+	for _, c := range p.Groups {
+		for _, in := range c.Inputs {
+			switch {
+			case in.GroupID != "" && !slices.Contains(inputIDs, in.GroupID):
+				inputIDs = append(inputIDs, in.GroupID)
+			case in.Filter != "":
+				filters[in.Filter] = nil
+			}
+		}
+	}
+	members, err := r.Members(ctx, inputIDs)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range slices.Sorted(maps.Keys(filters)) {
+		if filters[f], err = r.UsersMatching(ctx, f); err != nil {
+			return nil, err
+		}
 	}
 	owners, err := r.Owners(ctx, ids)
 	if err != nil {
@@ -67,6 +89,18 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 						stale = append(stale, fmt.Sprintf("%s: a group with mailNickname %q now exists (%s)", c.Address, nick, g.ID))
 					}
 				}
+			}
+		}
+	}
+	for _, c := range p.Groups {
+		for _, in := range c.Inputs {
+			now := members[in.GroupID]
+			what := "the members of group " + in.GroupID
+			if in.Filter != "" {
+				now, what = filters[in.Filter], fmt.Sprintf("the users matching %q", in.Filter)
+			}
+			if plan.FingerprintIDs(now) != in.Fingerprint {
+				stale = append(stale, fmt.Sprintf("%s: %s changed since the plan was made", c.Address, what))
 			}
 		}
 	}

@@ -21,6 +21,7 @@ type applyFlags struct {
 	planFlags
 	autoApprove      bool
 	allowMassRemoval bool
+	allowDirty       bool
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -53,6 +54,7 @@ or empty it, stops apply before any write unless --allow-mass-removal.`,
 	f.register(cmd)
 	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking")
 	cmd.Flags().BoolVar(&f.allowMassRemoval, "allow-mass-removal", false, "apply changes that trip the removal guard")
+	cmd.Flags().BoolVar(&f.allowDirty, "allow-dirty", false, "apply a configuration with uncommitted changes (markers record HEAD; the uncommitted changes count as made by hand)")
 	return cmd
 }
 
@@ -97,6 +99,10 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	p := pl.plan
 	if err := render.PlanText(a.stdio.Out, p, render.Style{Color: a.colour()}); err != nil {
 		return err
+	}
+	if p.Dirty && !f.allowDirty && p.HasChanges() {
+		fmt.Fprintf(a.stdio.Err, "entrasync: the configuration has uncommitted changes; commit them and apply again (or pass --allow-dirty). Nothing was changed.\n")
+		return &exitCode{code: ExitError}
 	}
 	if !p.HasChanges() {
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/entrasync/entrasync/internal/config"
 	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/gitsrc"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
 	"github.com/entrasync/entrasync/internal/render"
@@ -84,6 +85,13 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 	if err := a.report(ds); err != nil {
 		return fail(err)
 	}
+	p.Dirty = l.dirty
+	switch {
+	case l.dirty:
+		p.Notes = append(p.Notes, "The configuration has uncommitted changes: this plan is of the working tree, and markers will record HEAD's commit. apply refuses it unless --allow-dirty; commit the changes instead, so the next incremental run can compare with them.")
+	case l.commit == "":
+		p.Notes = append(p.Notes, "The configuration is not in a Git repository with a commit, so no commit is recorded: incremental groups cannot follow removals later and will sync add-only. Plan from a Git repository.")
+	}
 	return &planned{plan: p, tenant: tenant}, nil
 }
 
@@ -114,7 +122,7 @@ func (f *planFlags) history() func(string) (*model.Desired, bool, error) {
 		if d, ok := cache[commit]; ok {
 			return d, d != nil, nil
 		}
-		if !repo.HasCommit(commit) {
+		if !gitsrc.IsCommitHash(commit) || !repo.HasCommit(commit) {
 			cache[commit] = nil
 			return nil, false, nil
 		}

@@ -31,6 +31,9 @@ type loaded struct {
 	// absent is set when the revision has no CUE files in the directory
 	// at all (the change that adds a configuration); cfg is then nil.
 	absent bool
+	// dirty is set when the working tree's CUE files differ from HEAD's;
+	// commit is then HEAD's.
+	dirty bool
 }
 
 // open opens the Git repository for revision reads and returns the
@@ -57,6 +60,7 @@ func (f *sourceFlags) open() (*gitsrc.Repo, string, error) {
 // working tree). Diagnostics are returned, not printed.
 func (f *sourceFlags) load(rev string) (*loaded, error) {
 	var snap *gitsrc.Snapshot
+	dirty := false
 	if rev == "" && f.repo == "" {
 		root, rel, err := gitsrc.WorkTreeRoot(f.dir)
 		if err != nil {
@@ -64,6 +68,15 @@ func (f *sourceFlags) load(rev string) (*loaded, error) {
 		}
 		if snap, err = gitsrc.ReadWorkTree(root, rel); err != nil {
 			return nil, err
+		}
+		// The working tree of a Git repository records HEAD's commit when
+		// it holds exactly HEAD's configuration, so the next incremental
+		// run can compare with it; otherwise it is dirty.
+		if r, err := gitsrc.Open(root); err == nil && r.Root() != "" {
+			if head, clean, err := r.Clean(snap); err == nil {
+				dirty = !clean
+				snap.Commit = head
+			}
 		}
 	} else {
 		if rev == "" {
@@ -83,5 +96,5 @@ func (f *sourceFlags) load(rev string) (*loaded, error) {
 		ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
 		ds.Sort()
 	}
-	return &loaded{cfg: cfg, commit: snap.Commit, diags: ds, absent: !config.HasPackage(files)}, nil
+	return &loaded{cfg: cfg, commit: snap.Commit, diags: ds, absent: !config.HasPackage(files), dirty: dirty}, nil
 }

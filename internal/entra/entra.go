@@ -14,10 +14,62 @@ const MarkerExtension = "dev.entrasync"
 // Marker says which address a group is bound to and which commit's
 // declared state was last applied to it.
 type Marker struct {
-	Address   string               `json:"address"`
-	Commit    string               `json:"commit"`
+	Address string `json:"address"`
+	// Role is empty for a managed group and RoleSources for the record
+	// that keeps what the computed sources of the group at Address
+	// resolved to when they were last applied.
+	Role string `json:"role,omitempty"`
+	// Commit is the commit whose declaration the group fully reflects:
+	// every add and every removal it implied was applied.
+	Commit string `json:"commit"`
+	// Pending are commits applied add-only since Commit (their history was
+	// missing), so their removals are still owed: the next run with the
+	// history removes what any of them declared and the configuration no
+	// longer does.
+	Pending   []string             `json:"pending,omitempty"`
 	Mode      model.MembershipMode `json:"mode"`
 	AppliedAt time.Time            `json:"appliedAt"`
+}
+
+// RoleSources marks the record group of a group's computed sources.
+const RoleSources = "sources"
+
+// Fields is the marker as an open extension's properties.
+func (m *Marker) Fields() map[string]any {
+	f := map[string]any{"address": m.Address, "commit": m.Commit, "mode": string(m.Mode),
+		"appliedAt": m.AppliedAt.UTC().Format(time.RFC3339)}
+	if m.Role != "" {
+		f["role"] = m.Role
+	}
+	// Always written, so a PATCH that completes a sync clears the list.
+	pending := []any{}
+	for _, c := range m.Pending {
+		pending = append(pending, c)
+	}
+	f["pending"] = pending
+	return f
+}
+
+// ParseMarker reads a marker from an open extension's properties; a field
+// of the wrong type reads as empty.
+func ParseMarker(ext map[string]any) *Marker {
+	m := &Marker{}
+	m.Address, _ = ext["address"].(string)
+	m.Role, _ = ext["role"].(string)
+	m.Commit, _ = ext["commit"].(string)
+	mode, _ := ext["mode"].(string)
+	m.Mode = model.MembershipMode(mode)
+	if at, ok := ext["appliedAt"].(string); ok {
+		m.AppliedAt, _ = time.Parse(time.RFC3339, at)
+	}
+	if list, ok := ext["pending"].([]any); ok {
+		for _, c := range list {
+			if s, ok := c.(string); ok {
+				m.Pending = append(m.Pending, s)
+			}
+		}
+	}
+	return m
 }
 
 // ObjectType is a directory object's type.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -103,10 +104,58 @@ func (r *Repo) Resolve(rev string) (string, error) {
 }
 
 // HasCommit reports whether the commit is present (a shallow clone or a
-// rewritten history may lack it).
+// rewritten history may lack it). Only a full hash names a commit here:
+// a recorded commit is data, never a revision expression such as
+// "<hash>~1".
 func (r *Repo) HasCommit(hash string) bool {
+	if !IsCommitHash(hash) {
+		return false
+	}
 	_, err := r.repo.CommitObject(plumbing.NewHash(hash))
 	return err == nil
+}
+
+// IsCommitHash reports whether s is a full SHA-1 commit hash: exactly 40
+// lower- or upper-case hex digits.
+func IsCommitHash(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// Clean reports whether the working-tree snapshot holds exactly the CUE
+// files of the commit at HEAD (both below the same root), ignoring hidden
+// directories and node_modules, which the working-tree reader skips.
+func (r *Repo) Clean(work *Snapshot) (head string, clean bool, err error) {
+	at, err := r.Read("HEAD", work.Dir)
+	if err != nil {
+		return "", false, err
+	}
+	visible := func(files map[string][]byte) map[string]string {
+		out := map[string]string{}
+		for name, data := range files {
+			if !skipped(name) {
+				out[name] = string(data)
+			}
+		}
+		return out
+	}
+	return at.Commit, maps.Equal(visible(at.Files), visible(work.Files)), nil
+}
+
+func skipped(name string) bool {
+	for _, part := range strings.Split(name, "/") {
+		if strings.HasPrefix(part, ".") || part == "node_modules" {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Repo) missing(rev string, err error) error {

@@ -401,14 +401,7 @@ func toGroup(o object) entra.Group {
 	}
 	for _, ext := range o.Extensions {
 		if name, _ := ext["extensionName"].(string); name == entra.MarkerExtension {
-			m := &entra.Marker{}
-			m.Address, _ = ext["address"].(string)
-			m.Commit, _ = ext["commit"].(string)
-			mode, _ := ext["mode"].(string)
-			m.Mode = model.MembershipMode(mode)
-			if at, ok := ext["appliedAt"].(string); ok {
-				m.AppliedAt, _ = time.Parse(time.RFC3339, at)
-			}
+			m := entra.ParseMarker(ext)
 			g.Marker = m
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 
@@ -159,8 +158,7 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 		}
 		return out
 	case entra.OpSetMarker:
-		fields := map[string]any{"address": op.Marker.Address, "commit": op.Marker.Commit,
-			"mode": string(op.Marker.Mode), "appliedAt": op.Marker.AppliedAt.UTC().Format(time.RFC3339)}
+		fields := op.Marker.Fields()
 		path := g + "/extensions/" + entra.MarkerExtension
 		return []*step{one(b.body(abstractions.PATCH, path, fields), nil, func(s *step, res *entra.Result) []*step {
 			if e := s.c.failed(); e != nil && notFound(e) {

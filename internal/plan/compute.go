@@ -40,7 +40,7 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	targeted := func(addr string) bool { return len(opts.Targets) == 0 || slices.Contains(opts.Targets, addr) }
 
-	cp := &computer{d: d, live: live, commit: in.Commit, opts: opts, locate: in.Locate,
+	cp := &computer{d: d, live: live, commit: in.Commit, opts: opts, locate: in.Locate, targeted: targeted,
 		done: map[string]*GroupChange{}, busy: map[string]bool{}}
 	for _, key := range model.SortedKeys(d.Groups) {
 		addr := groupAddress(key)
@@ -65,11 +65,20 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 				{Name: "members", Before: len(g.Members)}},
 			// Security groups have no recycle bin (graph-api.md §2.3).
 			Permanent: g.Kind != model.GroupMicrosoft365, Fingerprint: g.Fingerprint(),
+			Sources: deleteRecord(live.Records[g.Marker.Address]),
 		})
 	}
 	slices.SortFunc(p.Groups, func(a, b GroupChange) int { return cmp.Compare(a.Address, b.Address) })
 	p.Summary = summarize(p)
 	return p, ds
+}
+
+// deleteRecord deletes a pruned group's sources record with it.
+func deleteRecord(record *LiveGroup) *SourcesRecord {
+	if record == nil {
+		return nil
+	}
+	return &SourcesRecord{ID: record.ID, Action: Delete}
 }
 
 func summarize(p *Plan) Summary {
@@ -98,16 +107,20 @@ func summarize(p *Plan) Summary {
 		if c.Guard != "" {
 			s.Guards++
 		}
+		if c.Undecided != "" {
+			s.Undecided++
+		}
 	}
 	s.Orphans = len(p.Orphans)
 	return s
 }
 
-// syncMode is how a group's members are synchronised in this plan.
+// syncMode is how a group's members and owners are synchronised in this
+// plan.
 type syncMode int
 
 const (
-	modeNone        syncMode = iota // members are not managed
+	modeNone        syncMode = iota // not managed
 	modeFull                        // exactly the declared set
 	modeIncremental                 // adds, and removes of what the declaration dropped
 	modeAddOnly                     // adds only: the last declaration is unknown
@@ -116,14 +129,15 @@ const (
 // computer computes group changes in dependency order: a group that
 // mirrors another needs that group's members after this plan.
 type computer struct {
-	d      *model.Desired
-	live   *Live
-	commit string
-	opts   Options
-	locate diag.Locator
-	done   map[string]*GroupChange
-	busy   map[string]bool
-	ds     diag.Diagnostics
+	d        *model.Desired
+	live     *Live
+	commit   string
+	opts     Options
+	locate   diag.Locator
+	targeted func(addr string) bool
+	done     map[string]*GroupChange
+	busy     map[string]bool
+	ds       diag.Diagnostics
 }
 
 func (cp *computer) change(key string) *GroupChange {
@@ -138,122 +152,114 @@ func (cp *computer) change(key string) *GroupChange {
 	return &c
 }
 
-// mirror is the members a computed source copies: for a declared group,
-// its members after this plan (so one apply converges even when the plan
-// creates or changes the source); otherwise its live members.
-func (cp *computer) mirror(src string) []Member {
-	bound := cp.live.Groups[src]
-	if _, declared := cp.d.Groups[src]; declared && !cp.busy[src] {
-		if s := cp.change(src).Members; s != nil {
-			return afterSet(bound, s)
-		}
+// syncMode decides how a bound group is synchronised, and says why.
+func (cp *computer) syncMode(g model.Group, bound *LiveGroup, key string) (syncMode, string) {
+	missing, unknown := cp.live.LastMissing[key]
+	switch {
+	case bound == nil:
+		return modeFull, "new group"
+	case cp.opts.Full:
+		return modeFull, "--full"
+	case bound.Marker == nil:
+		return modeFull, "first sync: full"
+	case g.Membership != nil && g.Membership.Mode == model.ModeFull:
+		return modeFull, "mode: full"
+	case unknown && missing == "":
+		return modeAddOnly, "the last apply recorded no commit: add-only"
+	case unknown:
+		return modeAddOnly, fmt.Sprintf("last applied commit %s is not in this repository (shallow clone or rewritten history): add-only", short(missing))
 	}
-	var ps []entra.Principal
-	if bound != nil {
-		ps = bound.Members
-	} else {
-		ps = cp.live.Computed["group:"+src]
-	}
-	out := make([]Member, len(ps))
-	for i, p := range ps {
-		out[i] = Member{ID: p.ID, Type: p.Type, Name: p.Name}
-	}
-	return out
-}
-
-// afterSet applies a set change to a group's live members.
-func afterSet(bound *LiveGroup, s *SetChange) []Member {
-	removed := map[string]bool{}
-	for _, m := range s.Remove {
-		removed[strings.ToLower(m.key())] = true
-	}
-	var out []Member
-	if bound != nil {
-		for _, p := range bound.Members {
-			if !removed[strings.ToLower(p.ID)] {
-				out = append(out, Member{ID: p.ID, Type: p.Type, Name: p.Name})
-			}
-		}
-	}
-	return append(out, s.Add...)
+	return modeIncremental, "incremental since " + short(bound.Marker.Commit)
 }
 
 func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
-	d, live, commit, opts, locate := cp.d, cp.live, cp.commit, cp.opts, cp.locate
+	d, live, locate := cp.d, cp.live, cp.locate
 	var ds diag.Diagnostics
 	g := d.Groups[key]
 	addr := groupAddress(key)
 	path := model.Path("groups", key)
 	bound := live.Groups[key]
 	c := GroupChange{Address: addr, Kind: g.Kind}
-	full := opts.Full // targets were applied by the caller
 
-	// Membership mode, and why.
-	mode, reason := modeNone, ""
-	m := g.Membership
-	switch {
-	case g.IsDynamic():
-		reason = "dynamic: Graph computes the members"
-	case m == nil:
-		reason = "membership not declared: members left alone"
-	case bound == nil:
-		mode, reason = modeFull, "new group"
-	case full:
-		mode, reason = modeFull, "--full"
-	case bound.Marker == nil:
-		mode, reason = modeFull, "first sync: full"
-	case m.Mode == model.ModeFull:
-		mode, reason = modeFull, "mode: full"
-	case live.LastMissing[key] != "" || bound.Marker.Commit == "":
-		mode = modeAddOnly
-		if bound.Marker.Commit == "" {
-			reason = "the last apply recorded no commit: add-only, no removals"
-		} else {
-			reason = fmt.Sprintf("last applied commit %s is not in this repository (shallow clone or rewritten history): add-only, no removals", short(live.LastMissing[key]))
-		}
-	default:
-		mode, reason = modeIncremental, "incremental since "+short(bound.Marker.Commit)
-	}
-	// Mode is the declared mode, which the marker records; the reason says
-	// how this run synchronises (a --full run does not change the mode).
-	if m != nil && mode != modeNone {
-		c.Mode = m.Mode
-	}
-	c.ModeReason = reason
-
-	now := cp.declaredMembers(&g)
+	sync, reason := cp.syncMode(g, bound, key)
+	last := live.Last[key]
+	var marker *entra.Marker
 	var liveMembers, liveOwners []entra.Principal
+	record := live.Records[addr]
 	if bound != nil {
 		c.ID = bound.ID
 		c.Fingerprint = bound.Fingerprint()
 		liveMembers, liveOwners = bound.Members, bound.Owners
-	}
-	if mode != modeNone {
-		var last []Member
-		if mode == modeIncremental {
-			last = cp.declaredMembers(live.Last[key])
+		if marker = bound.Marker; marker != nil {
+			record = live.Records[marker.Address]
 		}
-		c.Members = setChange(liveMembers, now, last, mode)
+	}
+	var undecided []string
+	if sync == modeAddOnly {
+		what := "members and owners the configuration dropped"
+		if missing := live.LastMissing[key]; missing == "" {
+			undecided = append(undecided, what+" before this run: the last apply recorded no commit, so there is nothing to compare with (apply --full once records one)")
+		} else {
+			undecided = append(undecided, fmt.Sprintf("%s since %s: that commit is not in this repository (plan from a clone with the history, fetch-depth: 0, or apply --full)", what, short(missing)))
+		}
 	}
 
-	// Owners: added when declared; removed only under full sync, or when
-	// the declaration dropped them; never all of them.
-	if len(g.Owners) > 0 {
-		owners := principals(g.Owners, "user", live)
-		ownerMode := modeAddOnly
-		var lastOwners []Member
-		switch {
-		case bound == nil:
-		case mode == modeFull && reason != "first sync: full":
-			ownerMode = modeFull
-		case mode == modeIncremental && live.Last[key] != nil:
-			ownerMode = modeIncremental
-			lastOwners = principals(live.Last[key].Owners, "user", live)
+	// Members.
+	m := g.Membership
+	switch {
+	case g.IsDynamic():
+		c.ModeReason = "dynamic: Graph computes the members"
+	case m == nil:
+		c.ModeReason = "membership not declared: members left alone"
+	default:
+		c.Mode, c.ModeReason = m.Mode, reason
+		computedNow := cp.computed(&g, &c)
+		now := dedupe(append(cp.explicit(&g, false), computedNow...))
+		var lastSet []Member
+		setMode := modeFull
+		if sync == modeIncremental || sync == modeAddOnly {
+			setMode = modeIncremental
+			if sync == modeIncremental {
+				lastSet = cp.explicit(last, true)
+			}
+			switch {
+			case record != nil:
+				lastSet = append(lastSet, toMembers(record.Members)...)
+			case sync == modeIncremental && hasSources(last):
+				undecided = append(undecided, "members the computed sources dropped since the last apply: there is no record of what they resolved to then (this apply records it, so the next plan decides them; apply --full removes them now)")
+			}
 		}
-		c.Owners = setChange(liveOwners, owners, lastOwners, ownerMode)
-		if c.Owners.After == 0 && len(c.Owners.Remove) > 0 {
-			c.Owners.Remove = nil
-			c.Owners.After = c.Owners.Live + len(c.Owners.Add)
+		c.Members = setChange(liveMembers, now, lastSet, setMode)
+		c.Sources = sourcesRecord(&g, record, computedNow, addr)
+	}
+	if c.Sources == nil && record != nil {
+		// The group no longer needs a record (no computed sources, mode
+		// full, or dynamic): the record entrasync created goes.
+		c.Sources = &SourcesRecord{ID: record.ID, Action: Delete}
+	}
+	if record != nil {
+		c.Inputs = append(c.Inputs, LiveInput{GroupID: record.ID, Fingerprint: fingerprintIDs(record.Members)})
+	}
+
+	// Owners follow the members' semantics once declared: a full sync
+	// makes them exactly the declared owners, an incremental one adds the
+	// declared and removes those the configuration dropped, and owners
+	// added by hand stay. Graph keeps a group's last owner.
+	if len(g.Owners) > 0 || (last != nil && len(last.Owners) > 0) {
+		var lastOwners []Member
+		ownerMode := modeFull
+		switch sync {
+		case modeIncremental:
+			ownerMode, lastOwners = modeIncremental, principals(last.Owners, "user", live)
+		case modeAddOnly:
+			ownerMode = modeAddOnly
+		case modeFull, modeNone:
+		}
+		c.Owners = setChange(liveOwners, principals(g.Owners, "user", live), lastOwners, ownerMode)
+		if o := c.Owners; o.After == 0 && len(o.Remove) > 0 {
+			kept := o.Remove[len(o.Remove)-1]
+			o.Remove, o.After = o.Remove[:len(o.Remove)-1], 1
+			c.Notes = append(c.Notes, fmt.Sprintf("owner %s stays: Graph does not remove a group's last owner (declare another owner to replace it)", kept.Name))
 		}
 	}
 
@@ -266,11 +272,15 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 			c.Guard = fmt.Sprintf("would remove %d of %d members (more than %d and more than %.0f%%)", n, s.Live, guardCount, guardShare*100)
 		}
 	}
+	if len(undecided) > 0 {
+		c.Undecided = strings.Join(undecided, "; ")
+	}
 
 	if bound == nil {
 		c.Action = Create
 		c.Attributes = createAttributes(g)
-		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", After: markerText(addr, commit)})
+		c.Marker = &MarkerWrite{Commit: cp.commit}
+		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", After: markerText(addr, c.Marker)})
 		return c, ds
 	}
 
@@ -286,25 +296,38 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	}
 	c.Attributes = updateAttributes(g, bound.Group)
 
-	changed := len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty()
-	declChanged := mode == modeIncremental && !sameDeclaration(live.Last[key], &g)
-	var markerMode model.MembershipMode
-	if m != nil {
-		markerMode = m.Mode
-	}
-	renamed := bound.Marker != nil && bound.Marker.Address != addr
-	if bound.Marker == nil || renamed || bound.Marker.Mode != markerMode ||
-		(bound.Marker.Commit != commit && (changed || declChanged)) {
-		before := ""
-		if bound.Marker != nil {
-			before = markerText(bound.Marker.Address, bound.Marker.Commit)
+	// The marker records the commit whose declaration the group now fully
+	// reflects. An add-only run leaves that commit where it is and adds
+	// its own to the pending list: the removals since are still owed.
+	write := &MarkerWrite{Commit: cp.commit}
+	if sync == modeAddOnly && marker != nil {
+		write = &MarkerWrite{Commit: marker.Commit, Pending: slices.Clone(marker.Pending)}
+		if marker.Commit != "" && cp.commit != "" && cp.commit != marker.Commit && !slices.Contains(marker.Pending, cp.commit) {
+			write.Pending = append(write.Pending, cp.commit)
 		}
-		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", Before: nullable(before), After: markerText(addr, commit)})
+		if len(write.Pending) > maxPending {
+			ds.Errorf(locate(path), path, "%s was applied add-only %d times since commit %s, whose history this clone lacks; plan from a clone with the history (fetch-depth: 0) or apply --full --target %s", addr, len(write.Pending), short(marker.Commit), addr)
+		}
+	}
+	var declaredMode model.MembershipMode
+	if m != nil {
+		declaredMode = m.Mode
+	}
+	changed := len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty() || c.Sources.Changes()
+	renamed := marker != nil && marker.Address != addr
+	if marker == nil || renamed || marker.Mode != declaredMode || !slices.Equal(marker.Pending, write.Pending) ||
+		(marker.Commit != write.Commit && (changed || last == nil || !sameDeclaration(last, &g))) {
+		var before any
+		if marker != nil {
+			before = markerText(marker.Address, &MarkerWrite{Commit: marker.Commit, Pending: marker.Pending})
+		}
+		c.Marker = write
+		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", Before: before, After: markerText(addr, write)})
 	}
 	switch {
-	case bound.Marker == nil || renamed:
+	case marker == nil || renamed:
 		c.Action = Adopt
-	case len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty():
+	case len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty() || c.Sources.Changes():
 		c.Action = Update
 	default:
 		c.Action = NoOp
@@ -312,18 +335,46 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	return c, ds
 }
 
-func markerText(addr, commit string) string {
-	if commit == "" {
-		return addr + " (working tree)"
-	}
-	return addr + " @ " + short(commit)
+// Changes reports whether the record is written to.
+func (s *SourcesRecord) Changes() bool {
+	return s != nil && (s.Action == Create || s.Action == Delete || s.Rebind || !s.Members.Empty())
 }
 
-func nullable(s string) any {
-	if s == "" {
+// sourcesRecord keeps the record of what an incremental group's computed
+// sources resolve to. Graph's open extensions hold 2 KB of data, about 50
+// object ids, so the record is a group of its own: a membership holds any
+// number of ids and is read and written in bulk like any other.
+func sourcesRecord(g *model.Group, record *LiveGroup, computedNow []Member, addr string) *SourcesRecord {
+	m := g.Membership
+	if m == nil || g.IsDynamic() || m.Mode != model.ModeIncremental || len(m.From) == 0 {
 		return nil
 	}
+	if record == nil {
+		return &SourcesRecord{Action: Create, Members: setChange(nil, computedNow, nil, modeFull)}
+	}
+	s := &SourcesRecord{ID: record.ID, Members: setChange(record.Members, computedNow, nil, modeFull),
+		Rebind: record.Marker != nil && record.Marker.Address != addr, Action: NoOp}
+	if s.Changes() {
+		s.Action = Update
+	}
 	return s
+}
+
+// hasSources reports whether a last declaration had computed sources, or
+// may have had (unknown).
+func hasSources(last *model.Group) bool {
+	return last == nil || (last.Membership != nil && len(last.Membership.From) > 0)
+}
+
+func markerText(addr string, w *MarkerWrite) string {
+	out := addr + " (no commit)"
+	if w.Commit != "" {
+		out = addr + " @ " + short(w.Commit)
+	}
+	if n := len(w.Pending); n > 0 {
+		out += fmt.Sprintf(" (+%d add-only, removals owed)", n)
+	}
+	return out
 }
 
 // sameDeclaration compares a group's members and owners as declared.
@@ -384,110 +435,4 @@ func updateAttributes(g model.Group, l entra.Group) []AttrChange {
 		add("dynamicRulePaused", l.DynamicRulePaused, g.DynamicRulePaused)
 	}
 	return out
-}
-
-// declaredMembers resolves a declaration's members: references, declared
-// groups (bound, or created by this plan) and computed sources. References
-// that did not resolve are skipped here; ReadLive reported them.
-func (cp *computer) declaredMembers(g *model.Group) []Member {
-	d, live := cp.d, cp.live
-	if g == nil || g.Membership == nil {
-		return nil
-	}
-	m := g.Membership
-	var out []Member
-	out = append(out, principals(m.Users, "user", live)...)
-	out = append(out, principals(m.Devices, "device", live)...)
-	out = append(out, principals(m.ServicePrincipals, "sp", live)...)
-	for _, ref := range m.Groups {
-		if strings.HasPrefix(ref, "id:") {
-			out = append(out, principals([]string{ref}, "group", live)...)
-			continue
-		}
-		if b := live.Groups[ref]; b != nil {
-			out = append(out, Member{ID: b.ID, Type: entra.TypeGroup, Name: b.DisplayName})
-		} else if dg, ok := d.Groups[ref]; ok {
-			out = append(out, Member{Type: entra.TypeGroup, Name: dg.DisplayName, Address: groupAddress(ref)})
-		}
-	}
-	for _, s := range m.From {
-		if s.Group != "" {
-			out = append(out, cp.mirror(s.Group)...)
-			continue
-		}
-		for _, p := range live.Computed["users:"+s.Users] {
-			out = append(out, Member{ID: p.ID, Type: p.Type, Name: p.Name})
-		}
-	}
-	return dedupe(out)
-}
-
-func principals(refs []string, kind string, live *Live) []Member {
-	var out []Member
-	for _, ref := range refs {
-		if p, ok := live.Refs[kind+":"+strings.ToLower(ref)]; ok {
-			out = append(out, Member{ID: p.ID, Type: p.Type, Name: p.Name})
-		}
-	}
-	return dedupe(out)
-}
-
-func dedupe(ms []Member) []Member {
-	seen := map[string]bool{}
-	out := ms[:0]
-	for _, m := range ms {
-		if !seen[m.key()] {
-			seen[m.key()] = true
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// setChange applies the membership semantics of ARCHITECTURE §3:
-//
-//	full:        add = now − live, remove = live − now
-//	incremental: add = now − live, remove = (last − now) ∩ live
-//	add-only:    add = now − live
-func setChange(liveSet []entra.Principal, now, last []Member, mode syncMode) *SetChange {
-	inLive := map[string]entra.Principal{}
-	for _, p := range liveSet {
-		inLive[strings.ToLower(p.ID)] = p
-	}
-	inNow := map[string]bool{}
-	for _, m := range now {
-		inNow[strings.ToLower(m.key())] = true
-	}
-	s := &SetChange{Live: len(liveSet)}
-	for _, m := range now {
-		if _, ok := inLive[strings.ToLower(m.key())]; !ok {
-			s.Add = append(s.Add, m)
-		}
-	}
-	switch mode {
-	case modeFull:
-		for _, p := range liveSet {
-			if !inNow[strings.ToLower(p.ID)] {
-				s.Remove = append(s.Remove, Member{ID: p.ID, Type: p.Type, Name: p.Name})
-			}
-		}
-	case modeIncremental:
-		for _, m := range last {
-			k := strings.ToLower(m.key())
-			if p, ok := inLive[k]; ok && !inNow[k] {
-				s.Remove = append(s.Remove, Member{ID: p.ID, Type: p.Type, Name: p.Name})
-			}
-		}
-	case modeAddOnly, modeNone:
-	}
-	byName := func(a, b Member) int {
-		if c := cmp.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.key(), b.key())
-	}
-	slices.SortFunc(s.Add, byName)
-	slices.SortFunc(s.Remove, byName)
-	s.After = s.Live + len(s.Add) - len(s.Remove)
-	return s
 }

@@ -103,6 +103,7 @@ func TestMembershipSemantics(t *testing.T) {
 		{name: "dynamic group: members not managed",
 			desired: model.Group{DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g", DynamicRule: `user.a -eq "b"`},
 			live:    &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity, DynamicRule: `user.a -eq "b"`, Marker: &entra.Marker{Address: "groups.g", Commit: "c1"}}, Members: users("x")},
+			last:    &model.Group{DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g", DynamicRule: `user.a -eq "b"`},
 			action:  NoOp, reason: "dynamic"},
 	}
 	for _, tt := range tests {

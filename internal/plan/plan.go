@@ -34,8 +34,13 @@ type Plan struct {
 	Tenant        string `json:"tenant"`
 	// SourceCommit is the configuration commit ("" for a working tree,
 	// which apply records as such in markers).
-	SourceCommit string  `json:"source_commit"`
-	Options      Options `json:"options"`
+	SourceCommit string `json:"source_commit"`
+	// Dirty is set when the plan is of a working tree whose configuration
+	// differs from SourceCommit (HEAD); apply refuses it unless allowed.
+	Dirty   bool    `json:"dirty,omitempty"`
+	Options Options `json:"options"`
+	// Notes are what a reviewer should know about the plan as a whole.
+	Notes []string `json:"notes,omitempty"`
 	// Groups are sorted by address.
 	Groups []GroupChange `json:"groups"`
 	// Orphans are marked groups no longer declared, left alone because
@@ -80,6 +85,60 @@ type GroupChange struct {
 	// Fingerprint identifies the live state the change was computed
 	// from; apply refuses the plan when it no longer matches.
 	Fingerprint string `json:"live_fingerprint,omitempty"`
+	// Inputs fingerprint the other live data the change was computed
+	// from: computed sources and the sources record. Apply re-reads them.
+	Inputs []LiveInput `json:"inputs,omitempty"`
+	// Marker is what apply records in the group's marker once all of the
+	// group's writes succeeded; nil leaves the marker as it is.
+	Marker *MarkerWrite `json:"marker,omitempty"`
+	// Sources maintains the record of what the group's computed sources
+	// resolved to, which incremental sync needs to follow them.
+	Sources *SourcesRecord `json:"sources,omitempty"`
+	// Undecided says which removals this plan could not decide and how to
+	// let the next plan decide them; empty when every removal was decided.
+	Undecided string `json:"undecided,omitempty"`
+	// Notes are other things a reviewer should know about the change.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// MarkerWrite is the marker apply writes for a group.
+type MarkerWrite struct {
+	// Commit is the commit whose declaration the group will fully reflect.
+	Commit string `json:"commit"`
+	// Pending are commits applied add-only since Commit; their removals
+	// are still owed.
+	Pending []string `json:"pending,omitempty"`
+}
+
+// LiveInput is one live input of a change besides the group itself: the users
+// an OData filter selects, or the members of a group (a mirrored source
+// or the sources record).
+type LiveInput struct {
+	Filter      string `json:"filter,omitempty"`
+	GroupID     string `json:"group_id,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Set is the record's member change, or nil.
+func (s *SourcesRecord) Set() *SetChange {
+	if s == nil {
+		return nil
+	}
+	return s.Members
+}
+
+// SourcesRecord is the change to the record group that keeps what a
+// group's computed sources resolved to at the last apply (the record is
+// a security group entrasync creates and marks with the role "sources").
+type SourcesRecord struct {
+	// ID is the record's id; empty when this plan creates it.
+	ID     string `json:"id,omitempty"`
+	Action Action `json:"action"`
+	// Members are the record's changes: it becomes what the sources
+	// resolve to now.
+	Members *SetChange `json:"members,omitempty"`
+	// Rebind moves the record to the group's new address (a key rename).
+	Rebind bool `json:"rebind,omitempty"`
 }
 
 // AttrChange is one attribute's before and after.
@@ -139,6 +198,8 @@ type Summary struct {
 	OwnersRemove  int `json:"owners_remove"`
 	Guards        int `json:"guards"`
 	Orphans       int `json:"orphans"`
+	// Undecided counts groups whose removals this plan could not decide.
+	Undecided int `json:"undecided,omitempty"`
 }
 
 // HasChanges reports whether apply would write anything.

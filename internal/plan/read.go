@@ -29,10 +29,16 @@ type Live struct {
 	// Computed are the members of computed sources: "users:<filter>" and
 	// "group:<key or id:GUID>".
 	Computed map[string][]entra.Principal
-	// Last is each incremental group's declaration at its marker's commit;
-	// LastMissing lists groups whose marker commit is not in the repository.
+	// Last is each marked group's declaration at its marker's commit,
+	// joined with the declarations at its pending commits, found under the
+	// marker's address (so a renamed key finds its history). LastMissing
+	// lists groups whose last declaration is unknown, with the commit that
+	// is missing ("" when the marker recorded no commit).
 	Last        map[string]*model.Group
 	LastMissing map[string]string
+	// Records are the sources records (see [SourcesRecord]) by the address
+	// of the group they record, with their members.
+	Records map[string]*LiveGroup
 }
 
 // LiveGroup is a bound live group with its members and owners.
@@ -82,7 +88,8 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		in.Locate = func(string) *diag.Range { return nil }
 	}
 	live := &Live{Groups: map[string]*LiveGroup{}, Refs: map[string]entra.Principal{},
-		Computed: map[string][]entra.Principal{}, Last: map[string]*model.Group{}, LastMissing: map[string]string{}}
+		Computed: map[string][]entra.Principal{}, Last: map[string]*model.Group{}, LastMissing: map[string]string{},
+		Records: map[string]*LiveGroup{}}
 	var ds diag.Diagnostics
 	keys := model.SortedKeys(d.Groups)
 
@@ -100,39 +107,25 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading groups: %w", err)
 	}
-	bindings, marked, bds := bind(d, keys, groups, in.Locate)
+	bindings, marked, records, bds := bind(d, keys, groups, in.Locate)
 	ds = append(ds, bds...)
 
-	// 2. The declared state at each incremental group's marker commit.
-	lastByCommit := map[string]*model.Desired{}
+	// 2. The declared state at each marked group's last applied commit and
+	// the commits applied add-only since, under the marker's address.
 	for _, k := range keys {
-		g, bound := d.Groups[k], bindings[k]
-		if bound == nil || bound.Marker == nil || g.Membership == nil || g.Membership.Mode != model.ModeIncremental {
+		bound := bindings[k]
+		if bound == nil || bound.Marker == nil {
 			continue
 		}
-		commit := bound.Marker.Commit
-		last, seen := lastByCommit[commit]
-		if !seen {
-			ok := false
-			if in.LastDeclared != nil && commit != "" {
-				if last, ok, err = in.LastDeclared(commit); err != nil {
-					return nil, nil, fmt.Errorf("reading the configuration at %s: %w", short(commit), err)
-				}
-			}
-			if !ok {
-				last = nil
-			}
-			lastByCommit[commit] = last
+		last, missing, err := lastDeclaration(bound.Marker, in.LastDeclared)
+		if err != nil {
+			return nil, nil, err
 		}
 		if last == nil {
-			live.LastMissing[k] = commit
+			live.LastMissing[k] = missing
 			continue
 		}
-		if lg, ok := last.Groups[k]; ok {
-			live.Last[k] = &lg
-		} else {
-			live.Last[k] = &model.Group{}
-		}
+		live.Last[k] = last
 	}
 
 	// 3. Resolve every reference of now and of the last applied state, one
@@ -239,6 +232,9 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		memberIDs = append(memberIDs, g.ID)
 		ownerIDs = append(ownerIDs, g.ID)
 	}
+	for _, g := range records {
+		memberIDs = append(memberIDs, g.ID)
+	}
 	slices.Sort(memberIDs)
 	members, err := r.Members(ctx, memberIDs)
 	if err != nil {
@@ -258,6 +254,9 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	}
 	for _, g := range marked {
 		live.Marked = append(live.Marked, &LiveGroup{Group: g, Members: members[g.ID], Owners: owners[g.ID]})
+	}
+	for addr, g := range records {
+		live.Records[addr] = &LiveGroup{Group: g, Members: members[g.ID]}
 	}
 	ds.Sort()
 	return live, ds, nil
@@ -281,15 +280,27 @@ func short(commit string) string { return commit[:min(12, len(commit))] }
 // group silently, and never creates a duplicate. Adopting a group whose
 // marker names an address no longer declared is a key rename: the group is
 // rebound, and is no longer a candidate for pruning.
-func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Locator) (map[string]*entra.Group, []entra.Group, diag.Diagnostics) {
+func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Locator) (map[string]*entra.Group, []entra.Group, map[string]entra.Group, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	bindings := map[string]*entra.Group{}
 	byAddress := map[string]*entra.Group{}
 	var marked []entra.Group
+	records := map[string]entra.Group{}
 	for i := range groups {
 		g := &groups[i]
 		if g.Marker == nil {
 			continue
+		}
+		if g.Marker.Role == entra.RoleSources {
+			// Two records for one address can only come from an interrupted
+			// apply; the one with the lower id is kept, deterministically.
+			if prev, ok := records[g.Marker.Address]; !ok || g.ID < prev.ID {
+				records[g.Marker.Address] = *g
+			}
+			continue
+		}
+		if g.Marker.Role != "" {
+			continue // a role this version does not know: never touched
 		}
 		key, isGroup := strings.CutPrefix(g.Marker.Address, "groups.")
 		if _, declared := d.Groups[key]; isGroup && declared {
@@ -313,6 +324,9 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 		var candidates []*entra.Group
 		for i := range groups {
 			g := &groups[i]
+			if g.Marker != nil && g.Marker.Role != "" {
+				continue
+			}
 			switch {
 			case strings.HasPrefix(dg.Adopt, "id:"):
 				if strings.EqualFold(g.ID, strings.TrimPrefix(dg.Adopt, "id:")) {
@@ -352,7 +366,7 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 			}
 		}
 	}
-	return bindings, marked, ds
+	return bindings, marked, records, ds
 }
 
 // unresolved reports references that resolve to nothing, each at its
@@ -394,4 +408,61 @@ func unresolved(d *model.Desired, keys []string, live *Live, bindings map[string
 		}
 	}
 	return ds
+}
+
+// maxPending bounds the commits a marker may owe removals for. Each
+// add-only run adds one; a configuration that never plans from a clone
+// with history would otherwise grow the marker past Graph's open
+// extension size (2 KB of data per extension).
+const maxPending = 20
+
+// lastDeclaration loads a group's declaration at its marker's commit,
+// joined with the declarations at its pending commits. It returns nil and
+// the commit that is missing when any of them is not in the repository.
+func lastDeclaration(m *entra.Marker, load func(string) (*model.Desired, bool, error)) (*model.Group, string, error) {
+	key, _ := strings.CutPrefix(m.Address, "groups.")
+	var decls []*model.Group
+	for _, commit := range append([]string{m.Commit}, m.Pending...) {
+		if commit == "" || load == nil {
+			return nil, commit, nil
+		}
+		d, ok, err := load(commit)
+		if err != nil {
+			return nil, "", fmt.Errorf("reading the configuration at %s: %w", short(commit), err)
+		}
+		if !ok {
+			return nil, commit, nil
+		}
+		g, declared := d.Groups[key]
+		if !declared {
+			g = model.Group{}
+		}
+		decls = append(decls, &g)
+	}
+	return joinDeclarations(decls), "", nil
+}
+
+// joinDeclarations is one declaration holding every member and owner any
+// of decls declares. Only the explicit references matter to it: computed
+// sources are followed through their record instead.
+func joinDeclarations(decls []*model.Group) *model.Group {
+	if len(decls) == 1 {
+		return decls[0]
+	}
+	out := &model.Group{}
+	for _, g := range decls {
+		out.Owners = append(out.Owners, g.Owners...)
+		if m := g.Membership; m != nil {
+			if out.Membership == nil {
+				out.Membership = &model.Membership{Mode: m.Mode}
+			}
+			o := out.Membership
+			o.Users = append(o.Users, m.Users...)
+			o.Groups = append(o.Groups, m.Groups...)
+			o.Devices = append(o.Devices, m.Devices...)
+			o.ServicePrincipals = append(o.ServicePrincipals, m.ServicePrincipals...)
+			o.From = append(o.From, m.From...)
+		}
+	}
+	return out
 }

@@ -29,9 +29,12 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 	if p.Options.Full {
 		b.WriteString("Full membership sync requested (--full).\n")
 	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "%s %s\n", st.paint(ansiYellow, "!"), n)
+	}
 	changed := 0
 	for _, c := range p.Groups {
-		if c.Action == plan.NoOp {
+		if c.Action == plan.NoOp && c.Undecided == "" && len(c.Notes) == 0 {
 			continue
 		}
 		changed++
@@ -56,6 +59,15 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 		}
 		writeSet(&b, "members", c.Members, st)
 		writeSet(&b, "owners", c.Owners, st)
+		if r := c.Sources; r.Changes() {
+			fmt.Fprintf(&b, "    %s sources record: %s\n", st.paint(ansiYellow, "~"), recordSummary(r))
+		}
+		if c.Undecided != "" {
+			fmt.Fprintf(&b, "    %s removals not decided: %s\n", st.paint(ansiYellow+ansiBold, "!"), c.Undecided)
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(&b, "    note: %s\n", n)
+		}
 		if c.Guard != "" {
 			fmt.Fprintf(&b, "    %s removal guard: %s; apply stops unless --allow-mass-removal\n", st.paint(ansiRed+ansiBold, "!"), c.Guard)
 		}
@@ -67,17 +79,43 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 		}
 	}
 	s := p.Summary
-	if changed == 0 {
+	switch {
+	case !p.HasChanges() && s.Undecided > 0:
+		fmt.Fprintf(&b, "\nNo changes to make, but the removals of %s could not be decided (above): the tenant may still hold members the configuration dropped.\n",
+			plural(s.Undecided, "group", "groups"))
+	case !p.HasChanges():
 		b.WriteString("\nNo changes. The tenant matches the configuration.\n")
-	} else {
+	default:
 		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to adopt, %d to delete; members +%d -%d; owners +%d -%d.\n",
 			s.Create, s.Update, s.Adopt, s.Delete, s.MembersAdd, s.MembersRemove, s.OwnersAdd, s.OwnersRemove)
+	}
+	if s.Undecided > 0 && p.HasChanges() {
+		fmt.Fprintf(&b, "%s The removals of %s could not be decided (above).\n", st.paint(ansiYellow+ansiBold, "!"), plural(s.Undecided, "group", "groups"))
 	}
 	if s.Guards > 0 {
 		fmt.Fprintf(&b, "%s %s would trip the removal guard.\n", st.paint(ansiRed+ansiBold, "!"), plural(s.Guards, "group", "groups"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// recordSummary says what happens to a sources record.
+func recordSummary(r *plan.SourcesRecord) string {
+	var parts []string
+	switch r.Action {
+	case plan.Create:
+		parts = append(parts, "create")
+	case plan.Delete:
+		parts = append(parts, "delete (no longer needed)")
+	case plan.Update, plan.Adopt, plan.NoOp:
+	}
+	if s := r.Members; !s.Empty() {
+		parts = append(parts, fmt.Sprintf("+%d -%d", len(s.Add), len(s.Remove)))
+	}
+	if r.Rebind {
+		parts = append(parts, "follows the key rename")
+	}
+	return strings.Join(parts, ", ")
 }
 
 func writeSet(b *strings.Builder, name string, s *plan.SetChange, st Style) {
@@ -151,11 +189,12 @@ var planTemplate = template.Must(template.New("plan.md").Funcs(template.FuncMap{
 	"tail": func(ms []plan.Member) []plan.Member {
 		return ms[min(len(ms), markdownMembersShown):]
 	},
-	"short": func(s string) string { return s[:min(12, len(s))] },
+	"short":  func(s string) string { return s[:min(12, len(s))] },
+	"record": recordSummary,
 	"changed": func(p *plan.Plan) []plan.GroupChange {
 		var out []plan.GroupChange
 		for _, c := range p.Groups {
-			if c.Action != plan.NoOp {
+			if c.Action != plan.NoOp || c.Undecided != "" || len(c.Notes) > 0 {
 				out = append(out, c)
 			}
 		}

@@ -129,6 +129,54 @@ func (f *Fake) AddMemberByHand(groupID, memberID string) {
 	f.members[groupID][memberID] = true
 }
 
+// RemoveMemberByHand removes a member outside entrasync.
+func (f *Fake) RemoveMemberByHand(groupID, memberID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.members[groupID], memberID)
+}
+
+// AddOwnerByHand and RemoveOwnerByHand edit owners outside entrasync.
+func (f *Fake) AddOwnerByHand(groupID, ownerID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.owners[groupID][ownerID] = true
+}
+
+// RemoveOwnerByHand removes an owner outside entrasync.
+func (f *Fake) RemoveOwnerByHand(groupID, ownerID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.owners[groupID], ownerID)
+}
+
+// SetUserProp changes a user property, as an HR sync would.
+func (f *Fake) SetUserProp(id, prop, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.props[id][prop] = value
+}
+
+// OwnerIDs returns a group's owner ids, sorted.
+func (f *Fake) OwnerIDs(groupID string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return sortedKeys(f.owners[groupID])
+}
+
+// Marked returns the groups carrying a marker, by id.
+func (f *Fake) Marked() map[string]entra.Group {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]entra.Group{}
+	for id, g := range f.groups {
+		if g.Marker != nil {
+			out[id] = *g
+		}
+	}
+	return out
+}
+
 func sortedKeys(m map[string]bool) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
