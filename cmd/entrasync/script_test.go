@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,14 @@ func TestScripts(t *testing.T) {
 				_, err := gitsrc.CommitAll(ts.MkAbs(args[0]), args[1], time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 				ts.Check(err)
 			},
+			"git-clone-shallow": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: git-clone-shallow SRC DST")
+				}
+				ts.Check(gitsrc.Clone(ts.MkAbs(args[0]), ts.MkAbs(args[1]), false, 1))
+			},
 			"members":   members,
+			"owners":    owners,
 			"unchanged": unchanged,
 		},
 	})
@@ -65,6 +73,36 @@ func members(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if (have == args[2]) == neg {
 		ts.Fatalf("members of %s: %s (want %s)", args[1], have, args[2])
+	}
+}
+
+// owners STATE NICKNAME WANT: the group's owners by userPrincipalName,
+// sorted and comma-separated, must be WANT ("-" for none).
+func owners(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: owners STATE NICKNAME WANT")
+	}
+	st, err := sim.LoadState(ts.MkAbs(args[0]))
+	ts.Check(err)
+	upn := map[string]string{}
+	for _, u := range st.Users {
+		upn[strings.ToLower(u.ID)] = u.UserPrincipalName
+	}
+	var names []string
+	for _, g := range st.Groups {
+		if strings.EqualFold(g.MailNickname, args[1]) {
+			for _, o := range g.Owners {
+				names = append(names, upn[strings.ToLower(o)])
+			}
+		}
+	}
+	slices.Sort(names)
+	have := strings.Join(names, ",")
+	if have == "" {
+		have = "-"
+	}
+	if (have == args[2]) == neg {
+		ts.Fatalf("owners of %s: %s (want %s)", args[1], have, args[2])
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,7 @@ can be exercised without a tenant.`,
 		Example: `  entrasync sim seed --users 1000 --groups 50 --members-per-group 20 --out tenant.json
   entrasync sim serve --state tenant.json`,
 	}
-	cmd.AddCommand(a.simServeCmd(), a.simSeedCmd(), a.simMembersCmd(), a.simEditCmd(true), a.simEditCmd(false))
+	cmd.AddCommand(a.simServeCmd(), a.simSeedCmd(), a.simMembersCmd(), a.simEditCmd(true), a.simEditCmd(false), a.simSetUserCmd())
 	return cmd
 }
 
@@ -161,6 +162,7 @@ bug reports can name a tenant by its flags.`,
 // incremental sync leaves alone.
 func (a *app) simEditCmd(add bool) *cobra.Command {
 	var state, group, member string
+	var owner bool
 	verb, name := "Remove", "remove-member"
 	if add {
 		verb, name = "Add", "add-member"
@@ -175,7 +177,7 @@ func (a *app) simEditCmd(add bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := sim.EditMember(st, group, member, add); err != nil {
+			if err := sim.EditMember(st, group, member, add, owner); err != nil {
 				return err
 			}
 			return sim.SaveState(state, st)
@@ -184,7 +186,44 @@ func (a *app) simEditCmd(add bool) *cobra.Command {
 	cmd.Flags().StringVar(&state, "state", "", "tenant state file (required)")
 	cmd.Flags().StringVar(&group, "group", "", "the group's mailNickname (required)")
 	cmd.Flags().StringVar(&member, "member", "", "the member's userPrincipalName (required)")
+	cmd.Flags().BoolVar(&owner, "owner", false, "edit the group's owners instead of its members")
 	for _, f := range []string{"state", "group", "member"} {
+		_ = cmd.MarkFlagRequired(f)
+	}
+	return cmd
+}
+
+// simSetUserCmd changes a user property in a state file, as an HR system
+// would: demos and tests use it to show computed sources being followed.
+func (a *app) simSetUserCmd() *cobra.Command {
+	var state, user string
+	var set []string
+	cmd := &cobra.Command{
+		Use:     "set-user",
+		Short:   "Set user properties in a state file, as an HR system would",
+		Example: "  entrasync sim set-user --state tenant.json --user erin@contoso.com --set department=Sales",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := sim.LoadState(state)
+			if err != nil {
+				return err
+			}
+			for _, kv := range set {
+				name, value, ok := strings.Cut(kv, "=")
+				if !ok || name == "" {
+					return fmt.Errorf("--set %q: want NAME=VALUE", kv)
+				}
+				if err := sim.SetUserProperty(st, user, name, value); err != nil {
+					return err
+				}
+			}
+			return sim.SaveState(state, st)
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "tenant state file (required)")
+	cmd.Flags().StringVar(&user, "user", "", "the user's userPrincipalName (required)")
+	cmd.Flags().StringArrayVar(&set, "set", nil, "NAME=VALUE to set (repeatable; an empty VALUE clears it)")
+	for _, f := range []string{"state", "user", "set"} {
 		_ = cmd.MarkFlagRequired(f)
 	}
 	return cmd

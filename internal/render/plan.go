@@ -24,6 +24,9 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 		commit = "the working tree"
 	} else {
 		commit = "commit " + commit[:min(12, len(commit))]
+		if p.Dirty {
+			commit += " with uncommitted changes"
+		}
 	}
 	fmt.Fprintf(&b, "entrasync plan for tenant %s at %s\n", p.Tenant, commit)
 	if p.Options.Full {

@@ -144,9 +144,31 @@ func SaveState(path string, st *State) error {
 
 func lower(s string) string { return strings.ToLower(s) }
 
+// SetUserProperty sets a property of a user in a state file (department,
+// jobTitle, …), as an HR system or the portal would; an empty value
+// clears it.
+func SetUserProperty(st *State, upn, name, value string) error {
+	for _, u := range st.Users {
+		if !strings.EqualFold(u.UserPrincipalName, upn) {
+			continue
+		}
+		if u.Properties == nil {
+			u.Properties = map[string]any{}
+		}
+		if value == "" {
+			delete(u.Properties, name)
+		} else {
+			u.Properties[name] = value
+		}
+		return nil
+	}
+	return fmt.Errorf("no user %s", upn)
+}
+
 // EditMember adds or removes a user in a group of a state file, found by
-// the group's mailNickname and the user's userPrincipalName.
-func EditMember(st *State, mailNickname, upn string, add bool) error {
+// the group's mailNickname and the user's userPrincipalName; with owner,
+// it edits the group's owners instead of its members.
+func EditMember(st *State, mailNickname, upn string, add, owner bool) error {
 	var g *Group
 	for _, x := range st.Groups {
 		if strings.EqualFold(x.MailNickname, mailNickname) {
@@ -165,16 +187,20 @@ func EditMember(st *State, mailNickname, upn string, add bool) error {
 	if id == "" {
 		return fmt.Errorf("no user %s", upn)
 	}
-	has := slices.ContainsFunc(g.Members, func(m string) bool { return strings.EqualFold(m, id) })
+	set, what := &g.Members, "member"
+	if owner {
+		set, what = &g.Owners, "owner"
+	}
+	has := slices.ContainsFunc(*set, func(m string) bool { return strings.EqualFold(m, id) })
 	switch {
 	case add && has:
-		return fmt.Errorf("%s is already a member of %s", upn, mailNickname)
+		return fmt.Errorf("%s is already an %s of %s", upn, what, mailNickname)
 	case add:
-		g.Members = append(g.Members, id)
+		*set = append(*set, id)
 	case !has:
-		return fmt.Errorf("%s is not a member of %s", upn, mailNickname)
+		return fmt.Errorf("%s is not an %s of %s", upn, what, mailNickname)
 	default:
-		g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return strings.EqualFold(m, id) })
+		*set = slices.DeleteFunc(*set, func(m string) bool { return strings.EqualFold(m, id) })
 	}
 	return nil
 }
