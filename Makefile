@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --dirty --always 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/entrasync/entrasync/internal/cli.Version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short lint fmt golden golden-check bench fuzz demo clean
+.PHONY: all build test test-short lint fmt golden golden-check bench fuzz reliability demo clean
 
 all: lint test
 
@@ -43,6 +43,11 @@ golden-check:
 	@UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/cli/... ./internal/render/... >/dev/null
 	@if [ -d .git ] && ! git diff --quiet -- '*.txtar'; then \
 		echo "golden files are stale; run 'make golden' and commit:"; git diff --stat -- '*.txtar'; exit 1; fi
+
+# reliability: the membership contract over thousands of random histories
+# (make test runs a few hundred).
+reliability:
+	ENTRASYNC_SEEDS=5000 $(GO) test -count=1 -run 'TestMembershipContract' ./internal/apply
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...

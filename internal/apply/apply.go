@@ -350,7 +350,8 @@ func (r *run) markerFor(key string) *entra.Marker {
 	c := r.p.Groups[slices.IndexFunc(r.p.Groups, func(c plan.GroupChange) bool { return c.Address == key })]
 	m := &entra.Marker{Address: c.Address, Mode: c.Mode, AppliedAt: now}
 	if c.Marker != nil {
-		m.Commit, m.Pending = c.Marker.Commit, c.Marker.Pending
+		m.Commit, m.Pending, m.Renamed = c.Marker.Commit, c.Marker.Pending, c.Marker.Renamed
+		m.Sources, m.Owners, m.OwedOwners = c.Marker.Sources, c.Marker.Owners, c.Marker.OwedOwners
 	}
 	return m
 }

@@ -26,10 +26,31 @@ type Marker struct {
 	// missing), so their removals are still owed: the next run with the
 	// history removes what any of them declared and the configuration no
 	// longer does.
-	Pending   []string             `json:"pending,omitempty"`
+	Pending []string `json:"pending,omitempty"`
+	// Renamed are the group's earlier addresses, under which Commit and
+	// some Pending commits declare it (a key renamed by an add-only run).
+	Renamed []string `json:"renamed,omitempty"`
+	// OwedOwners are owners the configuration dropped that Graph kept as
+	// the group's last owner; they go once another owner is there.
+	OwedOwners []string `json:"owedOwners,omitempty"`
+	// Owners says whether the configuration manages the group's owners
+	// (OwnersManaged: they were declared, or dropped with removals still
+	// owed) or not (OwnersNone); empty in markers written before.
+	Owners string `json:"owners,omitempty"`
+	// Sources says whether the group keeps a sources record: SourcesRecorded
+	// or SourcesNone; empty in markers written before records existed.
+	Sources   string               `json:"sources,omitempty"`
 	Mode      model.MembershipMode `json:"mode"`
 	AppliedAt time.Time            `json:"appliedAt"`
 }
+
+// The values of [Marker.Sources] and [Marker.Owners].
+const (
+	SourcesRecorded = "recorded"
+	SourcesNone     = "none"
+	OwnersManaged   = "managed"
+	OwnersNone      = "none"
+)
 
 // RoleSources marks the record group of a group's computed sources.
 const RoleSources = "sources"
@@ -41,13 +62,26 @@ func (m *Marker) Fields() map[string]any {
 	if m.Role != "" {
 		f["role"] = m.Role
 	}
-	// Always written, so a PATCH that completes a sync clears the list.
-	pending := []any{}
-	for _, c := range m.Pending {
-		pending = append(pending, c)
+	if m.Sources != "" {
+		f["sources"] = m.Sources
 	}
-	f["pending"] = pending
+	if m.Owners != "" {
+		f["owners"] = m.Owners
+	}
+	f["pending"] = anyList(m.Pending)
+	f["owedOwners"] = anyList(m.OwedOwners)
+	f["renamed"] = anyList(m.Renamed)
 	return f
+}
+
+// anyList is a list as an open extension stores it; always a list, so a
+// PATCH clears what is no longer there.
+func anyList(l []string) []any {
+	out := []any{}
+	for _, s := range l {
+		out = append(out, s)
+	}
+	return out
 }
 
 // ParseMarker reads a marker from an open extension's properties; a field
@@ -57,19 +91,28 @@ func ParseMarker(ext map[string]any) *Marker {
 	m.Address, _ = ext["address"].(string)
 	m.Role, _ = ext["role"].(string)
 	m.Commit, _ = ext["commit"].(string)
+	m.Sources, _ = ext["sources"].(string)
+	m.Owners, _ = ext["owners"].(string)
 	mode, _ := ext["mode"].(string)
 	m.Mode = model.MembershipMode(mode)
 	if at, ok := ext["appliedAt"].(string); ok {
 		m.AppliedAt, _ = time.Parse(time.RFC3339, at)
 	}
-	if list, ok := ext["pending"].([]any); ok {
-		for _, c := range list {
-			if s, ok := c.(string); ok {
-				m.Pending = append(m.Pending, s)
-			}
+	m.Pending = stringList(ext["pending"])
+	m.OwedOwners = stringList(ext["owedOwners"])
+	m.Renamed = stringList(ext["renamed"])
+	return m
+}
+
+func stringList(v any) []string {
+	var out []string
+	list, _ := v.([]any)
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
 		}
 	}
-	return m
+	return out
 }
 
 // ObjectType is a directory object's type.

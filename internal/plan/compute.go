@@ -225,16 +225,23 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 			switch {
 			case record != nil:
 				lastSet = append(lastSet, toMembers(record.Members)...)
-			case sync == modeIncremental && hasSources(last):
+			case sync == modeIncremental && recordLost(marker, last):
 				undecided = append(undecided, "members the computed sources dropped since the last apply: there is no record of what they resolved to then (this apply records it, so the next plan decides them; apply --full removes them now)")
 			}
 		}
 		c.Members = setChange(liveMembers, now, lastSet, setMode)
+		for i, ref := range m.Groups {
+			if _, declared := d.Groups[ref]; declared && live.Groups[ref] == nil && !cp.targeted(groupAddress(ref)) {
+				p := model.Path("groups", key, "membership", "groups", i)
+				ds.Errorf(locate(p), p, "%s does not exist yet and this plan does not target it, so it cannot be added to %s; add --target %s",
+					groupAddress(ref), addr, groupAddress(ref))
+			}
+		}
 		c.Sources = sourcesRecord(&g, record, computedNow, addr)
 	}
 	if c.Sources == nil && record != nil {
-		// The group no longer needs a record (no computed sources, mode
-		// full, or dynamic): the record entrasync created goes.
+		// The group no longer needs a record (no computed sources, or
+		// dynamic): the record entrasync created goes.
 		c.Sources = &SourcesRecord{ID: record.ID, Action: Delete}
 	}
 	if record != nil {
@@ -245,7 +252,8 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	// makes them exactly the declared owners, an incremental one adds the
 	// declared and removes those the configuration dropped, and owners
 	// added by hand stay. Graph keeps a group's last owner.
-	if len(g.Owners) > 0 || (last != nil && len(last.Owners) > 0) {
+	var owedOwners []string
+	if ownersManaged(g, marker, last) {
 		var lastOwners []Member
 		ownerMode := modeFull
 		switch sync {
@@ -255,12 +263,33 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 			ownerMode = modeAddOnly
 		case modeFull, modeNone:
 		}
+		if marker != nil && ownerMode != modeFull {
+			// Owners kept earlier as the last owner are still owed.
+			for _, p := range liveOwners {
+				if slices.ContainsFunc(marker.OwedOwners, func(id string) bool { return strings.EqualFold(id, p.ID) }) {
+					lastOwners = append(lastOwners, Member{ID: p.ID, Type: p.Type, Name: p.Name})
+				}
+			}
+			ownerMode = modeIncremental
+		}
 		c.Owners = setChange(liveOwners, principals(g.Owners, "user", live), lastOwners, ownerMode)
 		if o := c.Owners; o.After == 0 && len(o.Remove) > 0 {
 			kept := o.Remove[len(o.Remove)-1]
 			o.Remove, o.After = o.Remove[:len(o.Remove)-1], 1
+			owedOwners = []string{kept.ID}
 			c.Notes = append(c.Notes, fmt.Sprintf("owner %s stays: Graph does not remove a group's last owner (declare another owner to replace it)", kept.Name))
 		}
+	}
+
+	// A full sync needs no history for members, but owners are managed
+	// only once declared: whether owners no longer declared ever were is
+	// in the history. Without it their removal is owed, like an add-only
+	// run's.
+	// (Markers say whether owners are managed; older ones do not.)
+	_, lastUnknown := live.LastMissing[key]
+	ownersOwed := sync == modeFull && marker != nil && marker.Owners == "" && lastUnknown && live.LastMissing[key] != "" && len(g.Owners) == 0
+	if ownersOwed {
+		undecided = append(undecided, fmt.Sprintf("owners the configuration may have dropped since %s: that commit is not in this repository", short(live.LastMissing[key])))
 	}
 
 	if s := c.Members; s != nil && len(s.Remove) > 0 {
@@ -279,7 +308,10 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	if bound == nil {
 		c.Action = Create
 		c.Attributes = createAttributes(g)
-		c.Marker = &MarkerWrite{Commit: cp.commit}
+		c.Marker = &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone}
+		if len(g.Owners) > 0 {
+			c.Marker.Owners = entra.OwnersManaged
+		}
 		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", After: markerText(addr, c.Marker)})
 		return c, ds
 	}
@@ -299,9 +331,21 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	// The marker records the commit whose declaration the group now fully
 	// reflects. An add-only run leaves that commit where it is and adds
 	// its own to the pending list: the removals since are still owed.
-	write := &MarkerWrite{Commit: cp.commit}
-	if sync == modeAddOnly && marker != nil {
-		write = &MarkerWrite{Commit: marker.Commit, Pending: slices.Clone(marker.Pending)}
+	write := &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone}
+	if len(g.Owners) > 0 || len(owedOwners) > 0 {
+		write.Owners = entra.OwnersManaged
+	}
+	if (sync == modeAddOnly || ownersOwed) && marker != nil {
+		switch {
+		case ownersOwed:
+			write.Owners = marker.Owners // still unknown: the history decides
+		case ownersManaged(g, marker, last):
+			write.Owners = entra.OwnersManaged // their removal is still owed
+		}
+		write.Commit, write.Pending, write.Renamed = marker.Commit, slices.Clone(marker.Pending), slices.Clone(marker.Renamed)
+		if marker.Address != addr && !slices.Contains(write.Renamed, marker.Address) {
+			write.Renamed = append(write.Renamed, marker.Address)
+		}
 		if marker.Commit != "" && cp.commit != "" && cp.commit != marker.Commit && !slices.Contains(marker.Pending, cp.commit) {
 			write.Pending = append(write.Pending, cp.commit)
 		}
@@ -315,7 +359,7 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	}
 	changed := len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty() || c.Sources.Changes()
 	renamed := marker != nil && marker.Address != addr
-	if marker == nil || renamed || marker.Mode != declaredMode || !slices.Equal(marker.Pending, write.Pending) ||
+	if marker == nil || renamed || marker.Mode != declaredMode || !slices.Equal(marker.Pending, write.Pending) || marker.Sources != write.Sources || marker.Owners != write.Owners || !slices.Equal(marker.OwedOwners, write.OwedOwners) || !slices.Equal(marker.Renamed, write.Renamed) ||
 		(marker.Commit != write.Commit && (changed || last == nil || !sameDeclaration(last, &g))) {
 		var before any
 		if marker != nil {
@@ -340,13 +384,14 @@ func (s *SourcesRecord) Changes() bool {
 	return s != nil && (s.Action == Create || s.Action == Delete || s.Rebind || !s.Members.Empty())
 }
 
-// sourcesRecord keeps the record of what an incremental group's computed
-// sources resolve to. Graph's open extensions hold 2 KB of data, about 50
-// object ids, so the record is a group of its own: a membership holds any
-// number of ids and is read and written in bulk like any other.
+// sourcesRecord keeps the record of what a group's computed sources
+// resolve to. Graph's open extensions hold 2 KB of data, about 50 object
+// ids, so the record is a group of its own: a membership holds any number
+// of ids and is read and written in bulk like any other. Groups in full
+// mode keep one too, so switching them to incremental loses nothing.
 func sourcesRecord(g *model.Group, record *LiveGroup, computedNow []Member, addr string) *SourcesRecord {
 	m := g.Membership
-	if m == nil || g.IsDynamic() || m.Mode != model.ModeIncremental || len(m.From) == 0 {
+	if m == nil || g.IsDynamic() || len(m.From) == 0 {
 		return nil
 	}
 	if record == nil {
@@ -360,10 +405,42 @@ func sourcesRecord(g *model.Group, record *LiveGroup, computedNow []Member, addr
 	return s
 }
 
-// hasSources reports whether a last declaration had computed sources, or
-// may have had (unknown).
-func hasSources(last *model.Group) bool {
+// ownersManaged reports whether the group's owners are managed: declared
+// now, or managed at the last apply (so dropping them all removes them).
+func ownersManaged(g model.Group, marker *entra.Marker, last *model.Group) bool {
+	switch {
+	case len(g.Owners) > 0:
+		return true
+	case marker == nil:
+		return false
+	case marker.Owners == entra.OwnersManaged || len(marker.OwedOwners) > 0:
+		return true
+	case marker.Owners == "":
+		return last != nil && len(last.Owners) > 0
+	}
+	return false
+}
+
+// recordLost reports whether a group should have a sources record and
+// has none: its marker says it kept one, or, in a marker written before
+// records existed, its last declaration had computed sources.
+func recordLost(marker *entra.Marker, last *model.Group) bool {
+	switch marker.Sources {
+	case entra.SourcesRecorded:
+		return true
+	case entra.SourcesNone:
+		return false
+	}
 	return last == nil || (last.Membership != nil && len(last.Membership.From) > 0)
+}
+
+// recordState is what a group's marker says of its sources record after
+// this plan.
+func recordState(s *SourcesRecord) string {
+	if s == nil || s.Action == Delete {
+		return entra.SourcesNone
+	}
+	return entra.SourcesRecorded
 }
 
 func markerText(addr string, w *MarkerWrite) string {

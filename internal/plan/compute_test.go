@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func desiredGroup(mode model.MembershipMode, members ...string) model.Group {
 
 func marked(commit string, mode model.MembershipMode, members ...string) *LiveGroup {
 	return &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity,
-		Marker: &entra.Marker{Address: "groups.g", Commit: commit, Mode: mode}}, Members: users(members...)}
+		Marker: &entra.Marker{Address: "groups.g", Commit: commit, Mode: mode, Sources: entra.SourcesNone, Owners: entra.OwnersNone}}, Members: users(members...)}
 }
 
 func names(ms []Member) string {
@@ -102,7 +103,7 @@ func TestMembershipSemantics(t *testing.T) {
 			desired: desiredGroup(model.ModeFull), live: marked("c1", model.ModeFull, "a"), action: Update, rm: "a", guard: "would remove all 1 members", markerMove: true},
 		{name: "dynamic group: members not managed",
 			desired: model.Group{DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g", DynamicRule: `user.a -eq "b"`},
-			live:    &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity, DynamicRule: `user.a -eq "b"`, Marker: &entra.Marker{Address: "groups.g", Commit: "c1"}}, Members: users("x")},
+			live:    &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity, DynamicRule: `user.a -eq "b"`, Marker: &entra.Marker{Address: "groups.g", Commit: "c1", Sources: entra.SourcesNone, Owners: entra.OwnersNone}}, Members: users("x")},
 			last:    &model.Group{DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g", DynamicRule: `user.a -eq "b"`},
 			action:  NoOp, reason: "dynamic"},
 	}
@@ -249,5 +250,149 @@ func TestTargetsAndDeterminism(t *testing.T) {
 	j2, _ := json.Marshal(p2)
 	if string(j1) != string(j2) {
 		t.Error("the same input gave two plans")
+	}
+}
+
+// TestIncrementalEdges holds, one by one, the cases around incremental
+// sync that once lost a removal or removed a member added by hand.
+func TestIncrementalEdges(t *testing.T) {
+	withFrom := func(g model.Group, src model.Source) model.Group {
+		m := *g.Membership
+		m.From = append(m.From, src)
+		g.Membership = &m
+		return g
+	}
+	finance := model.Source{Users: "department eq 'Finance'"}
+	record := &LiveGroup{Group: entra.Group{ID: "rec", Marker: &entra.Marker{Address: "groups.g", Role: entra.RoleSources}}}
+	tests := []struct {
+		name      string
+		desired   model.Group
+		live      *LiveGroup
+		last      *model.Group
+		lastGone  bool
+		setup     func(l *Live)
+		opts      Options
+		add, rm   string
+		undecided string
+		marker    *MarkerWrite
+		note      string
+		errorText string
+	}{
+		{name: "a user who leaves the filter leaves the group; hand-added d stays",
+			desired: withFrom(desiredGroup(model.ModeIncremental, "a"), finance), live: marked("c1", model.ModeIncremental, "a", "b", "c", "d"),
+			last: ptr(withFrom(desiredGroup(model.ModeIncremental, "a"), finance)),
+			setup: func(l *Live) {
+				l.Computed["users:department eq 'Finance'"] = users("b")
+				record.Members = users("b", "c")
+				l.Records["groups.g"] = record
+			},
+			rm: "c", marker: &MarkerWrite{Commit: "c2"}},
+		{name: "without a record, the computed part is undecided, never guessed",
+			desired: withFrom(desiredGroup(model.ModeIncremental, "a"), finance), live: marked("c1", model.ModeIncremental, "a", "b", "c"),
+			last: ptr(withFrom(desiredGroup(model.ModeIncremental, "a"), finance)),
+			setup: func(l *Live) {
+				l.Computed["users:department eq 'Finance'"] = users("b")
+				l.Groups["g"].Marker.Sources = entra.SourcesRecorded // and the record was deleted by hand
+			},
+			undecided: "no record of what they resolved to", marker: &MarkerWrite{Commit: "c2"}},
+		{name: "a nested key dropped from the configuration leaves its parent",
+			desired: desiredGroup(model.ModeIncremental, "a"), live: marked("c1", model.ModeIncremental, "a", "child"),
+			last: ptr(model.Group{Membership: &model.Membership{Mode: model.ModeIncremental, Users: upns("a"), Groups: []string{"child"}}}),
+			setup: func(l *Live) {
+				l.Marked = []*LiveGroup{{Group: entra.Group{ID: "id-child", DisplayName: "child@contoso.com", Marker: &entra.Marker{Address: "groups.child"}}}}
+			},
+			rm: "child", marker: &MarkerWrite{Commit: "c2"}},
+		{name: "add-only keeps the marker's commit and owes the removals",
+			desired: desiredGroup(model.ModeIncremental, "a", "e"), live: marked("c1", model.ModeIncremental, "a", "b"), lastGone: true,
+			add: "e", undecided: "since gone: that commit is not in this repository", marker: &MarkerWrite{Commit: "c1", Pending: []string{"c2"}}},
+		{name: "too many add-only runs: an error, never a lost removal",
+			desired: desiredGroup(model.ModeIncremental, "a"), live: marked("c1", model.ModeIncremental, "a"), lastGone: true,
+			setup: func(l *Live) {
+				for i := range maxPending {
+					l.Groups["g"].Marker.Pending = append(l.Groups["g"].Marker.Pending, fmt.Sprintf("p%d", i))
+				}
+			},
+			undecided: "not in this repository", errorText: "applied add-only 21 times"},
+		{name: "--full with no member change still records the commit",
+			desired: desiredGroup(model.ModeIncremental, "a"), live: marked("c1", model.ModeIncremental, "a"),
+			last: ptr(desiredGroup(model.ModeIncremental, "a", "b")), opts: Options{Full: true}, marker: &MarkerWrite{Commit: "c2"}},
+		{name: "a mirror of an untargeted source copies its live members",
+			desired: withFrom(desiredGroup(model.ModeIncremental), model.Source{Group: "src"}), live: marked("c1", model.ModeIncremental),
+			last: ptr(withFrom(desiredGroup(model.ModeIncremental), model.Source{Group: "src"})), opts: Options{Targets: []string{"groups.g"}},
+			setup: func(l *Live) {
+				l.Groups["src"] = &LiveGroup{Group: entra.Group{ID: "src", Marker: &entra.Marker{Address: "groups.src", Commit: "c1"}}, Members: users("x")}
+				l.Records["groups.g"] = &LiveGroup{Group: entra.Group{ID: "rec", Marker: &entra.Marker{Address: "groups.g", Role: entra.RoleSources}}}
+			},
+			add: "x", note: "mirrors the live members of groups.src, which this plan does not target", marker: &MarkerWrite{Commit: "c2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := liveFor(map[string]*LiveGroup{"g": tt.live})
+			live.Records = map[string]*LiveGroup{}
+			if tt.last != nil {
+				live.Last["g"] = tt.last
+			}
+			if tt.lastGone {
+				live.LastMissing["g"] = "gone"
+			}
+			d := &model.Desired{Groups: map[string]model.Group{"g": tt.desired}}
+			if tt.setup != nil {
+				tt.setup(live)
+			}
+			if _, ok := live.Groups["src"]; ok {
+				d.Groups["src"] = desiredGroup(model.ModeFull, "y") // not targeted: its change is not copied
+			}
+			p, ds := Compute(Input{Desired: d, Live: live, Commit: "c2"}, tt.opts)
+			if tt.errorText != "" {
+				if !ds.HasErrors() || !strings.Contains(ds.Err().Error(), tt.errorText) {
+					t.Fatalf("diagnostics %v, want %q", ds, tt.errorText)
+				}
+				return
+			}
+			if ds.HasErrors() {
+				t.Fatal(ds.Err())
+			}
+			c := p.Groups[slices.IndexFunc(p.Groups, func(c GroupChange) bool { return c.Address == "groups.g" })]
+			if add, rm := names(c.Members.Add), names(c.Members.Remove); add != tt.add || rm != tt.rm {
+				t.Errorf("add [%s] remove [%s]; want [%s] [%s] (%s)", add, rm, tt.add, tt.rm, c.ModeReason)
+			}
+			if (tt.undecided == "") != (c.Undecided == "") || !strings.Contains(c.Undecided, tt.undecided) {
+				t.Errorf("undecided %q, want %q", c.Undecided, tt.undecided)
+			}
+			if c.Marker != nil {
+				if want := recordState(c.Sources); c.Marker.Sources != want {
+					t.Errorf("marker records sources %q, want %q", c.Marker.Sources, want)
+				}
+				if tt.marker != nil {
+					tt.marker.Sources, tt.marker.Owners = c.Marker.Sources, c.Marker.Owners
+				}
+			}
+			if fmt.Sprint(c.Marker) != fmt.Sprint(tt.marker) {
+				t.Errorf("marker %+v, want %+v", c.Marker, tt.marker)
+			}
+			if tt.note != "" && !slices.Contains(c.Notes, tt.note) {
+				t.Errorf("notes %q, want %q", c.Notes, tt.note)
+			}
+		})
+	}
+}
+
+func TestOwnersDroppedEntirely(t *testing.T) {
+	live := liveFor(map[string]*LiveGroup{"g": marked("c1", model.ModeIncremental, "a")})
+	live.Groups["g"].Owners = users("x", "y", "z") // z was added by hand
+	live.Groups["g"].Marker.Owners = entra.OwnersManaged
+	last := desiredGroup(model.ModeIncremental, "a")
+	last.Owners = upns("x", "y")
+	live.Last["g"] = &last
+	d := &model.Desired{Groups: map[string]model.Group{"g": desiredGroup(model.ModeIncremental, "a")}}
+	p, _ := Compute(Input{Desired: d, Live: live, Commit: "c2"}, Options{})
+	if o := p.Groups[0].Owners; o == nil || names(o.Remove) != "x,y" {
+		t.Fatalf("owners dropped from the configuration: %+v", o)
+	}
+	// Without the hand-added owner, Graph's last owner stays, and the plan says so.
+	live.Groups["g"].Owners = users("x", "y")
+	p, _ = Compute(Input{Desired: d, Live: live, Commit: "c2"}, Options{})
+	if o := p.Groups[0].Owners; names(o.Remove) != "x" || len(p.Groups[0].Notes) != 1 || !strings.Contains(p.Groups[0].Notes[0], "owner y@contoso.com stays") {
+		t.Fatalf("last owner: %+v %q", o, p.Groups[0].Notes)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -39,8 +40,10 @@ func (cp *computer) explicit(g *model.Group, forLast bool) []Member {
 			continue
 		}
 		if forLast {
-			for _, o := range live.Marked {
-				if o.Marker.Address == groupAddress(ref) {
+			// A key no longer declared: the group that carried it, now
+			// orphaned or bound under a new key.
+			for _, o := range slices.Concat(live.Marked, slices.Collect(maps.Values(live.Groups))) {
+				if m := o.Marker; m != nil && (m.Address == groupAddress(ref) || slices.Contains(m.Renamed, groupAddress(ref))) {
 					out = append(out, Member{ID: o.ID, Type: entra.TypeGroup, Name: o.DisplayName})
 				}
 			}

@@ -108,6 +108,16 @@ type MarkerWrite struct {
 	// Pending are commits applied add-only since Commit; their removals
 	// are still owed.
 	Pending []string `json:"pending,omitempty"`
+	// Renamed are earlier addresses the commits still declare it under.
+	Renamed []string `json:"renamed,omitempty"`
+	// OwedOwners are dropped owners Graph keeps as the last owner.
+	OwedOwners []string `json:"owed_owners,omitempty"`
+	// Owners says whether owners are managed afterwards (entra.OwnersManaged
+	// or entra.OwnersNone).
+	Owners string `json:"owners"`
+	// Sources says whether the group keeps a sources record afterwards
+	// (entra.SourcesRecorded or entra.SourcesNone).
+	Sources string `json:"sources"`
 }
 
 // LiveInput is one live input of a change besides the group itself: the users

@@ -193,7 +193,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		if b := bindings[k]; b != nil {
 			memberIDs = append(memberIDs, b.ID)
 			// Owners are only read where they are managed.
-			if len(g.Owners) > 0 || (live.Last[k] != nil && len(live.Last[k].Owners) > 0) {
+			if ownersManaged(g, b.Marker, live.Last[k]) {
 				ownerIDs = append(ownerIDs, b.ID)
 			}
 		}
@@ -417,10 +417,16 @@ func unresolved(d *model.Desired, keys []string, live *Live, bindings map[string
 const maxPending = 20
 
 // lastDeclaration loads a group's declaration at its marker's commit,
-// joined with the declarations at its pending commits. It returns nil and
+// joined with the declarations at its pending commits, each found under
+// the marker's address or an address the group had before. It returns nil and
 // the commit that is missing when any of them is not in the repository.
 func lastDeclaration(m *entra.Marker, load func(string) (*model.Desired, bool, error)) (*model.Group, string, error) {
-	key, _ := strings.CutPrefix(m.Address, "groups.")
+	var keys []string
+	for _, addr := range append([]string{m.Address}, m.Renamed...) {
+		if key, ok := strings.CutPrefix(addr, "groups."); ok {
+			keys = append(keys, key)
+		}
+	}
 	var decls []*model.Group
 	for _, commit := range append([]string{m.Commit}, m.Pending...) {
 		if commit == "" || load == nil {
@@ -433,9 +439,12 @@ func lastDeclaration(m *entra.Marker, load func(string) (*model.Desired, bool, e
 		if !ok {
 			return nil, commit, nil
 		}
-		g, declared := d.Groups[key]
-		if !declared {
-			g = model.Group{}
+		g := model.Group{}
+		for _, key := range keys {
+			if found, declared := d.Groups[key]; declared {
+				g = found
+				break
+			}
 		}
 		decls = append(decls, &g)
 	}
