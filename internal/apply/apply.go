@@ -69,7 +69,7 @@ type Options struct {
 	// Now stamps markers; defaults to time.Now.
 	Now func() time.Time
 	// ReadableTimeout bounds the wait for new groups to replicate
-	// (graph-api.md §5); ReadablePoll is the first poll interval, doubled
+	// (Graph's guidance on replication delay after creating an object); ReadablePoll is the first poll interval, doubled
 	// each time.
 	ReadableTimeout, ReadablePoll time.Duration
 }
@@ -221,7 +221,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	}
 
 	// 2. Wait until new groups are readable: Graph replicates for a while
-	// and answers 404 meanwhile (graph-api.md §5).
+	// and answers 404 meanwhile (Graph's guidance on replication delay after creating an object).
 	start := time.Now()
 	if err := r.waitReadable(ctx, created); err != nil {
 		for _, a := range creates.addrs {

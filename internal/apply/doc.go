@@ -1,5 +1,5 @@
-// Package apply executes a plan through an [entra.Writer], in the order of
-// ARCHITECTURE §4: create groups, wait until they are readable, mark the
+// Package apply executes a plan through an [entra.Writer], phase by
+// phase: create groups, wait until they are readable, mark the
 // new groups (so an interrupted apply can always be resumed), update
 // attributes, owners, member adds, member removes, deletes, and the other
 // groups' markers last.

@@ -64,7 +64,7 @@ func names(ids []string, fake *entratest.Fake, group string) string {
 	return strings.Join(fake.MemberNames(group), ",")
 }
 
-// The Configuration Manager scenario of ARCHITECTURE §3, as an acceptance
+// The Configuration Manager scenario, as an acceptance
 // test: group has A,B,C; config declares B,C -> first sync leaves B,C;
 // remove C -> incremental leaves B; D added by hand -> incremental leaves
 // B,D; apply --full -> B.

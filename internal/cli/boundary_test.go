@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestImportBoundaries enforces the package boundaries of ARCHITECTURE §2.
+// TestImportBoundaries enforces the package boundaries the README describes.
 // msgraph-sdk-go takes minutes and gigabytes to compile, so it must stay in
 // internal/graph (linked only by cmd/); CUE stays in config, go-git in
 // gitsrc, so that every other package builds and tests in seconds.

@@ -8,7 +8,7 @@ import (
 )
 
 // MarkerExtension is the open extension on a group that records
-// entrasync's ownership (ARCHITECTURE §3: the tenant is the state).
+// entrasync's ownership (the tenant is the state: no state file).
 const MarkerExtension = "dev.entrasync"
 
 // Marker says which address a group is bound to and which commit's
@@ -206,7 +206,7 @@ type Op struct {
 }
 
 // Result is the outcome of one Op. Adding an existing member and removing
-// an absent one count as success (ARCHITECTURE §4: re-runs converge).
+// an absent one count as success (re-runs converge).
 type Result struct {
 	Op Op
 	// CreatedID is the new group's id for OpCreateGroup.

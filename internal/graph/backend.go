@@ -19,7 +19,7 @@ import (
 // Cost model (requests per plan; every request travels in a $batch of up
 // to 20, so round trips are about requests/20):
 //   - references: ⌈refs/15⌉ per kind (an in (…) filter takes 15 values,
-//     graph-api.md §16), plus the same again for UPNs that were mail
+//     Graph's known issues: query parameter limits), plus the same again for UPNs that were mail
 //     addresses;
 //   - groups: ⌈groups in tenant/999⌉ sequential pages, markers included
 //     ($expand=extensions);
@@ -185,7 +185,7 @@ func decode(raw [][]json.RawMessage) ([][]object, error) {
 }
 
 const (
-	maxInValues   = 15 // graph-api.md §16
+	maxInValues   = 15 // Graph's known issues: query parameter limits
 	principalCols = "id,displayName,userPrincipalName,mail,appId"
 )
 
@@ -271,7 +271,7 @@ const listUsersAbove = 600
 // In (…) lookups cost ⌈refs/15⌉ requests, ⌈refs/300⌉ round trips in
 // $batches; listing every user costs ⌈users/999⌉ round trips. For many
 // references it counts the tenant (one round trip) and takes the cheaper
-// way (graph-api.md §16).
+// way (Graph's known issues: query parameter limits).
 func (b *Backend) ResolveUsers(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
 	if len(refs) > listUsersAbove {
 		if n, err := b.countUsers(ctx); err == nil && ceilDiv(n, 999)+1 < ceilDiv(len(refs), maxInValues*batchSize) {

@@ -93,7 +93,7 @@ func planApply(t *testing.T, b *Backend, history map[string]*model.Desired, comm
 }
 
 // The Configuration Manager scenario through the real adapter and the
-// emulator (ARCHITECTURE §3).
+// emulator.
 func TestScenarioThroughGraph(t *testing.T) {
 	b, srv := simBackend(t, scenarioState(), sim.Options{})
 	const group = "10000000-0000-4000-8000-000000000001"

@@ -14,7 +14,7 @@ import (
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 )
 
-// Batching (graph-api.md §3, §11.5): up to 20 requests per $batch round
+// Batching (Graph's JSON batching guide; msgraph-sdk-go's batch request collection): up to 20 requests per $batch round
 // trip. Items are independent; a throttled (429) or unavailable (503, 504)
 // item is retried in a later batch after its own Retry-After, because the
 // SDK does not retry items inside a batch.

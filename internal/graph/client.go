@@ -49,7 +49,7 @@ func NewClient(cfg Config) (*Client, error) {
 		// Scopes are explicit: without them the provider derives a scope
 		// from the request host, which is wrong for an emulator. The host
 		// must be allowed, or the provider silently sends no token
-		// (graph-api.md §11.2).
+		// (msgraph-sdk-go's retry handler).
 		auth, err = coreauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
 			cfg.Credential, []string{"https://graph.microsoft.com/.default"}, []string{u.Hostname()})
 		if err != nil {

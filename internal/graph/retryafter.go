@@ -13,7 +13,7 @@ import (
 // roundUpRetryAfter sits beneath the SDK's middleware and rounds a
 // fractional Retry-After up to whole seconds.
 //
-// Graph sends fractional values ("Retry-After: 2.128", graph-api.md §4.1),
+// Graph sends fractional values ("Retry-After: 2.128", Graph's throttling guide),
 // and kiota-http-go's retry handler computes
 // time.Duration(seconds) * time.Second, which truncates: 0.99 becomes an
 // immediate retry, the bucket has not refilled, and three such retries

@@ -25,7 +25,7 @@ const (
 )
 
 // MembershipMode says how apply treats members the configuration does not
-// declare. See ARCHITECTURE §3.
+// declare (README: Membership modes).
 type MembershipMode string
 
 // The membership modes.

@@ -21,7 +21,7 @@ type Input struct {
 	Locate diag.Locator
 }
 
-// The mass-removal guard (ARCHITECTURE §3): one apply may not remove more
+// The mass-removal guard: one apply may not remove more
 // than guardCount members and more than guardShare of a group, nor empty it.
 const (
 	guardCount = 10
@@ -63,7 +63,7 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 			Address: groupAddress(key), Action: Delete, ID: g.ID, Kind: g.Kind,
 			Attributes: []AttrChange{{Name: "displayName", Before: g.DisplayName}, {Name: "mailNickname", Before: g.MailNickname},
 				{Name: "members", Before: len(g.Members)}},
-			// Security groups have no recycle bin (graph-api.md §2.3).
+			// Security groups have no recycle bin (Graph: only Microsoft 365 groups go to deletedItems).
 			Permanent: g.Kind != model.GroupMicrosoft365, Fingerprint: g.Fingerprint(),
 			Sources: deleteRecord(live.Records[g.Marker.Address]),
 		})

@@ -167,7 +167,7 @@ func dedupe(ms []Member) []Member {
 	return out
 }
 
-// setChange applies the membership semantics of ARCHITECTURE §3:
+// setChange applies the membership semantics:
 //
 //	full:        add = now − live, remove = live − now
 //	incremental: add = now − live, remove = (last − now) ∩ live

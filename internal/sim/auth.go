@@ -68,7 +68,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 // OpenID configuration and the v2.0 token endpoint for the client
 // credentials grant, with a secret or a client assertion. It is served
 // over TLS because azidentity refuses an http:// authority
-// (graph-api.md §15).
+// (the Microsoft identity platform's token endpoint).
 type Authority struct {
 	URL    string // https://127.0.0.1:PORT/
 	CAFile string // PEM of the certificate clients must trust

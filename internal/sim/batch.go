@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// JSON batching (graph-api.md §3).
+// JSON batching (Graph's JSON batching guide).
 
 const (
 	maxBatchItems = 20

@@ -10,9 +10,8 @@ import (
 	"testing"
 )
 
-// These cases are written from the Graph documentation's request/response
-// examples as collected in shared/reference/graph-api.md (section numbers
-// in the case names' comments).
+// These cases are written from the Microsoft Graph documentation's
+// request/response examples (the pages are named in the cases' comments).
 
 const (
 	alice   = "6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0"

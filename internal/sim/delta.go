@@ -12,7 +12,7 @@ import (
 	"github.com/entrasync/entrasync/internal/odata"
 )
 
-// Delta query for users and groups (graph-api.md §1.3, §2.8).
+// Delta query for users and groups (Graph's user-delta and group-delta).
 //
 // A delta token is a position in the tenant's change sequence plus the
 // $select of the first call. The first round returns every object; later

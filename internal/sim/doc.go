@@ -3,7 +3,7 @@
 // client against it, because no live tenant is reachable from our machines.
 //
 // Fidelity is the point. Each behaviour cites its source
-// (shared/reference/graph-api.md, which in turn cites the Graph docs).
+// (the Microsoft Graph v1.0 documentation, cited where each rule is implemented).
 // Each endpoint family is a file of its own (users.go, groups.go, …)
 // registering its routes on the shared mux, so new families — cross-tenant
 // policies, synchronization jobs, SharePoint — are new files, not rewrites.

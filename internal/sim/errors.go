@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// graphError is Graph's error body (graph-api.md §6.1): the key is spelled
+// graphError is Graph's error body (Graph's error response guide): the key is spelled
 // innerError, and date has no zone suffix and no fractional seconds.
 type graphError struct {
 	Error struct {

@@ -8,7 +8,7 @@ import (
 )
 
 // defaultGroupProperties: the create response and GET without $select
-// return these, unset ones as explicit nulls (graph-api.md §2.1).
+// return these, unset ones as explicit nulls (Graph's group resource).
 var defaultGroupProperties = []string{"id", "deletedDateTime", "classification", "createdDateTime",
 	"description", "displayName", "expirationDateTime", "groupTypes", "isAssignableToRole", "mail",
 	"mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState",

@@ -28,11 +28,11 @@ type listQuery struct {
 const defaultPageSize = 100 // list endpoints page at 100 by default (§1.1, §2.4)
 
 // maxInValues is the default limit on values in a filter's in (…) clause
-// (graph-api.md §16).
+// (Graph's known issues: query parameter limits).
 const maxInValues = 15
 
 // isAdvanced reports an advanced query: ConsistencyLevel: eventual and
-// $count=true (graph-api.md §1.2).
+// $count=true (Graph's advanced query capabilities guide).
 func isAdvanced(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual") && r.URL.Query().Get("$count") == "true"
 }

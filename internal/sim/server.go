@@ -24,7 +24,7 @@ type Options struct {
 	// Latency is added to every request, plus up to Jitter at random.
 	Latency, Jitter time.Duration
 
-	// Throttle enables Graph's identity token buckets (graph-api.md §4.2):
+	// Throttle enables Graph's identity token buckets (Graph's throttling limits, identity and access service):
 	// resource units per 10 s by tenant size and 3,000 writes per 150 s.
 	// ResourceUnits and Writes override the quotas (for tests).
 	Throttle      bool
@@ -118,7 +118,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c := r.Header.Get("client-request-id"); c != "" {
 		w.Header().Set("client-request-id", c)
 	}
-	// msgraph-sdk-go gzips every request body (graph-api.md §11.3).
+	// msgraph-sdk-go gzips every request body (msgraph-sdk-go's compression handler).
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
@@ -289,7 +289,7 @@ func newID() string {
 }
 
 // baseURL is the absolute URL of this server's /v1.0 root as the client
-// reached it: next and delta links must be absolute (graph-api.md §11.4).
+// reached it: next and delta links must be absolute (msgraph-sdk-go's page iterator).
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {

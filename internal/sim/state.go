@@ -19,7 +19,7 @@ type State struct {
 	Devices           []*Device           `json:"devices"`
 	ServicePrincipals []*ServicePrincipal `json:"servicePrincipals,omitempty"`
 	// DeletedItems are soft-deleted objects (Microsoft 365 groups, users),
-	// restorable for 30 days (graph-api.md §2.3).
+	// restorable for 30 days (Graph: only Microsoft 365 groups go to deletedItems).
 	DeletedItems []*Group `json:"deletedItems,omitempty"`
 	// Apps are the client credentials the token endpoint accepts.
 	Apps []*App `json:"apps,omitempty"`

@@ -8,7 +8,7 @@ import (
 )
 
 // throttle implements the identity-service token buckets of
-// graph-api.md §4.2 for one application + tenant pair: resource units per
+// Graph's throttling limits, identity and access service for one application + tenant pair: resource units per
 // 10 s (3,500 / 5,000 / 8,000 by tenant size) and writes per 150 s (3,000).
 type throttle struct {
 	enabled   bool

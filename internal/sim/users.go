@@ -8,7 +8,7 @@ import (
 )
 
 // defaultUserProperties is the property set of GET /users without $select
-// (graph-api.md §1.1).
+// (Graph's user resource).
 var defaultUserProperties = []string{"businessPhones", "displayName", "givenName", "id", "jobTitle",
 	"mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
 

@@ -297,7 +297,7 @@ func (c *checker) dynamicRule(path, rule string) {
 
 // coreProfileProperties are SharePoint profile properties that Entra
 // synchronizes itself; the bulk import API refuses to write them
-// (shared/reference/graph-api.md §9.4).
+// (SharePoint's bulk user profile import).
 var coreProfileProperties = map[string]bool{
 	"username": true, "accountname": true, "firstname": true, "lastname": true, "manager": true,
 	"preferredname": true, "workphone": true, "workemail": true, "office": true, "title": true,
