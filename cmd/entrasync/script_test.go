@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/entrasync/entrasync/internal/cli"
 	"github.com/entrasync/entrasync/internal/gitsrc"
+	"github.com/entrasync/entrasync/internal/plan"
 	"github.com/entrasync/entrasync/internal/sim"
 )
 
@@ -52,6 +54,7 @@ func TestScripts(t *testing.T) {
 			},
 			"members":   members,
 			"owners":    owners,
+			"plan-edit": planEdit,
 			"unchanged": unchanged,
 		},
 	})
@@ -74,6 +77,31 @@ func members(ts *testscript.TestScript, neg bool, args []string) {
 	if (have == args[2]) == neg {
 		ts.Fatalf("members of %s: %s (want %s)", args[1], have, args[2])
 	}
+}
+
+// plan-edit FILE OLD NEW [redigest]: replaces text in a saved plan, as
+// someone editing it would; with "redigest", also recomputes its digest,
+// as someone who knows the format would, so apply's own checks are what
+// must stop the edit.
+func planEdit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: plan-edit FILE OLD NEW [redigest]")
+	}
+	path := ts.MkAbs(args[0])
+	text := ts.ReadFile(args[0])
+	if !strings.Contains(text, args[1]) {
+		ts.Fatalf("%s does not contain %q", args[0], args[1])
+	}
+	text = strings.ReplaceAll(text, args[1], args[2])
+	if len(args) == 4 {
+		var p plan.Plan
+		ts.Check(json.Unmarshal([]byte(text), &p))
+		p.Digest = p.ComputeDigest()
+		data, err := json.Marshal(&p)
+		ts.Check(err)
+		text = string(data)
+	}
+	ts.Check(os.WriteFile(path, []byte(text), 0o644))
 }
 
 // owners STATE NICKNAME WANT: the group's owners by userPrincipalName,

@@ -91,11 +91,36 @@ func (e *GuardError) Error() string {
 
 func (e *GuardError) Unwrap() error { return ErrGuard }
 
+// ErrWrongTenant is returned, before any read of the plan's objects or any
+// write, when the tenant reached is not the one the plan or configuration
+// is for.
+var ErrWrongTenant = errors.New("wrong tenant")
+
+// CheckTenant reads the id of the tenant actually reached and refuses
+// anything but want, naming both: a token for one tenant and a
+// configuration for another must never meet.
+func CheckTenant(ctx context.Context, r entra.Reader, want string) error {
+	if want == "" {
+		return fmt.Errorf("%w: the plan names no tenant", ErrWrongTenant)
+	}
+	got, err := r.TenantID(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the tenant reached (GET /organization): %w", err)
+	}
+	if !strings.EqualFold(got, want) {
+		return fmt.Errorf("%w: the configuration is for tenant %s, but the tenant reached is %s; nothing was read or changed", ErrWrongTenant, want, got)
+	}
+	return nil
+}
+
 // Run applies p. It returns an error only when it could not start; failed
 // changes are in the report.
 func Run(ctx context.Context, p *plan.Plan, b entra.Backend, opts Options) (*Report, error) {
 	if p.FormatVersion != plan.FormatVersion {
 		return nil, fmt.Errorf("apply: plan format %q, this entrasync writes and reads %q", p.FormatVersion, plan.FormatVersion)
+	}
+	if err := CheckTenant(ctx, b, p.Tenant); err != nil {
+		return nil, err
 	}
 	if !opts.AllowMassRemoval {
 		var tripped []plan.GroupChange
@@ -300,6 +325,12 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 		}
 		return []entra.Op{{Kind: entra.OpDeleteGroup}}
 	}))
+	r.phase(ctx, "release groups", r.ops(func(c plan.GroupChange) []entra.Op {
+		if c.Action != plan.Release {
+			return nil
+		}
+		return []entra.Op{{Kind: entra.OpRemoveMarker}}
+	}))
 	var drops batch
 	for _, c := range r.p.Groups {
 		if c.Sources != nil && c.Sources.Action == plan.Delete && c.Sources.ID != "" && len(r.errs[c.Address]) == 0 {
@@ -312,7 +343,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	// record follows its group's key rename.
 	var markers batch
 	for _, c := range r.p.Groups {
-		if c.Action == plan.Delete || len(r.errs[c.Address]) > 0 {
+		if c.Action == plan.Delete || c.Action == plan.Release || len(r.errs[c.Address]) > 0 {
 			continue
 		}
 		if id := r.ids[c.Address]; id != "" && c.Marker != nil && !marked[c.Address] {
@@ -345,11 +376,13 @@ func groupKey(addr string) string { return addr }
 func (r *run) markerFor(key string) *entra.Marker {
 	now := r.opts.Now().UTC()
 	if addr, ok := strings.CutPrefix(key, "sources:"); ok {
-		return &entra.Marker{Address: addr, Role: entra.RoleSources, AppliedAt: now}
+		return &entra.Marker{Tenant: r.p.Tenant, Configuration: r.p.Configuration, Origin: entra.OriginCreated,
+			Address: addr, Role: entra.RoleSources, AppliedAt: now}
 	}
 	c := r.p.Groups[slices.IndexFunc(r.p.Groups, func(c plan.GroupChange) bool { return c.Address == key })]
-	m := &entra.Marker{Address: c.Address, Mode: c.Mode, AppliedAt: now}
+	m := &entra.Marker{Tenant: r.p.Tenant, Configuration: r.p.Configuration, Address: c.Address, Mode: c.Mode, AppliedAt: now}
 	if c.Marker != nil {
+		m.Origin = c.Marker.Origin
 		m.Commit, m.Pending, m.Renamed = c.Marker.Commit, c.Marker.Pending, c.Marker.Renamed
 		m.Sources, m.Owners, m.OwedOwners = c.Marker.Sources, c.Marker.Owners, c.Marker.OwedOwners
 	}

@@ -135,7 +135,7 @@ func (w *world) logf(format string, args ...any) { w.log = append(w.log, fmt.Spr
 
 // commit records the slots as a new configuration commit.
 func (w *world) commit(what string) {
-	d := &model.Desired{Groups: map[string]model.Group{}}
+	d := &model.Desired{Tenant: model.Tenant{ID: entratest.FakeTenant}, Groups: map[string]model.Group{}}
 	for i, s := range w.slots {
 		if !s.declared {
 			continue

@@ -20,6 +20,12 @@ import (
 // An empty list means the plan is fresh. Applying a stale plan could undo
 // somebody else's change, so apply refuses it (Terraform's "saved plan is
 // stale").
+//
+// A plan file is data, so Stale also re-derives on its own what protects
+// the tenant: it refuses a change to a group this configuration does not
+// own (another configuration's, or a delete of a group entrasync did not
+// create), and recomputes every removal guard from the live members, so
+// a guard is never lifted by editing the file.
 func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) {
 	var ids, nicknames []string
 	for _, c := range p.Groups {
@@ -34,7 +40,13 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 			}
 		}
 	}
-	groups, err := r.Groups(ctx, entra.GroupQuery{IDs: ids, MailNicknames: nicknames})
+	var recordIDs []string
+	for _, c := range p.Groups {
+		if c.Sources != nil && c.Sources.ID != "" {
+			recordIDs = append(recordIDs, c.Sources.ID)
+		}
+	}
+	groups, err := r.Groups(ctx, entra.GroupQuery{IDs: slices.Concat(ids, recordIDs), MailNicknames: nicknames})
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +104,8 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 			}
 		}
 	}
+	stale = append(stale, ownership(p, byID)...)
+	rederiveGuards(p, members)
 	for _, c := range p.Groups {
 		for _, in := range c.Inputs {
 			now := members[in.GroupID]
@@ -105,4 +119,73 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 		}
 	}
 	return stale, nil
+}
+
+// ownership lists the changes the plan may not make: every group it
+// changes must carry this configuration's marker (or none, to be
+// adopted), every group it deletes must be one it created, and every
+// sources record must be this configuration's.
+func ownership(p *plan.Plan, byID map[string]entra.Group) []string {
+	var out []string
+	ours := func(g entra.Group) bool {
+		return g.Marker != nil && g.Marker.Ours(p.Tenant, p.Configuration)
+	}
+	for _, c := range p.Groups {
+		g, ok := byID[strings.ToLower(c.ID)]
+		if c.ID != "" && ok {
+			switch c.Action {
+			case plan.Delete:
+				if !ours(g) || g.Marker.Role != "" || g.Marker.Origin != entra.OriginCreated || g.Marker.Address != c.Address {
+					out = append(out, fmt.Sprintf("%s: refusing to delete group %s: it is not a group this configuration created", c.Address, c.ID))
+				}
+			case plan.Release, plan.Update, plan.NoOp:
+				if !ours(g) || g.Marker.Role != "" {
+					out = append(out, fmt.Sprintf("%s: refusing to change group %s: this configuration does not manage it", c.Address, c.ID))
+				}
+			case plan.Adopt:
+				if g.Marker != nil && (!ours(g) || g.Marker.Role != "") {
+					out = append(out, fmt.Sprintf("%s: refusing to adopt group %s: it is managed by %s", c.Address, c.ID, g.Marker.Owner()))
+				}
+			case plan.Create:
+			}
+		}
+		if r := c.Sources; r != nil && r.ID != "" {
+			rec, ok := byID[strings.ToLower(r.ID)]
+			if !ok || !ours(rec) || rec.Marker.Role != entra.RoleSources {
+				out = append(out, fmt.Sprintf("%s: refusing to change group %s: it is not this configuration's sources record", c.Address, r.ID))
+			}
+		}
+	}
+	return out
+}
+
+// rederiveGuards recomputes every removal guard from the live members
+// and the plan's own removals.
+func rederiveGuards(p *plan.Plan, members map[string][]entra.Principal) {
+	for i := range p.Groups {
+		c := &p.Groups[i]
+		live := map[string]bool{}
+		for _, m := range members[c.ID] {
+			live[strings.ToLower(m.ID)] = true
+		}
+		c.Guard = ""
+		switch {
+		case c.Action == plan.Delete:
+			c.Guard = plan.DeleteGuard(len(live))
+		case c.Members != nil:
+			removed, added := 0, 0
+			for _, m := range c.Members.Remove {
+				if live[strings.ToLower(m.ID)] {
+					removed++
+				}
+			}
+			for _, m := range c.Members.Add {
+				if m.ID == "" || !live[strings.ToLower(m.ID)] {
+					added++
+				}
+			}
+			c.Guard = plan.RemovalGuard(removed, len(live), len(live)+added-removed)
+		}
+	}
+	plan.PruneGuard(p.Groups)
 }

@@ -24,6 +24,7 @@ type tenant struct {
 func (tn *tenant) plan(commit string, opts plan.Options) *plan.Plan {
 	tn.t.Helper()
 	d := tn.history[commit]
+	d.Tenant.ID = entratest.FakeTenant
 	live, ds, err := plan.ReadLive(context.Background(), tn.fake, d, plan.Inputs{
 		LastDeclared: func(c string) (*model.Desired, bool, error) { h, ok := tn.history[c]; return h, ok, nil },
 	})
@@ -144,7 +145,11 @@ func TestRerunAfterFailureConverges(t *testing.T) {
 	for _, u := range []string{"a", "b", "c", "d", "e"} {
 		id[u] = fake.AddUser(u + "@contoso.com")
 	}
-	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": vpn(model.ModeFull, "a", "b", "c", "d", "e")}}
+	d := vpn(model.ModeFull, "a", "b", "c", "d", "e")
+	g := d.Groups["vpn"]
+	g.Adopt = "" // a new group
+	d.Groups["vpn"] = g
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": d}}
 	fake.Fail[entra.OpAddMembers] = map[string]error{id["c"]: errors.New("503 Service Unavailable")}
 	rep, err := apply.Run(context.Background(), tn.plan("c1", plan.Options{}), fake, apply.Options{})
 	if err != nil || !rep.Failed() || !strings.Contains(strings.Join(rep.Results[0].Errors, " "), "503") {
@@ -274,10 +279,10 @@ func TestMirrorConvergesInOneApply(t *testing.T) {
 func TestStaleCheckOfADelete(t *testing.T) {
 	fake := entratest.New()
 	a := fake.AddUser("a@contoso.com")
-	old := fake.AddGroup(entra.Group{DisplayName: "Old", MailNickname: "old", Marker: &entra.Marker{Address: "groups.old", Commit: "c0"}}, a)
+	old := fake.AddGroup(entra.Group{DisplayName: "Old", MailNickname: "old", Marker: &entra.Marker{Address: "groups.old", Commit: "c0", Origin: entra.OriginCreated}}, a)
 	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": {Groups: map[string]model.Group{}}}}
 	p := tn.plan("c1", plan.Options{Prune: true})
-	if len(p.Groups) != 1 || p.Groups[0].Action != plan.Delete {
+	if len(p.Groups) != 1 || p.Groups[0].Action != plan.Delete || p.Groups[0].Guard != "would delete a group with 1 members" {
 		t.Fatalf("plan: %+v", p.Groups)
 	}
 	if stale, err := apply.Stale(context.Background(), fake, p); err != nil || len(stale) != 0 {

@@ -70,7 +70,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		if err != nil {
 			return err
 		}
-		tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: p.Tenant, Getenv: a.deps.Getenv})
+		tenant, err := a.openTenant(ctx, &f.planFlags, p.Tenant)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,8 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		}
 	}
 	rep, err := apply.Run(ctx, p, pl.tenant.Backend, apply.Options{
-		AllowMassRemoval: f.allowMassRemoval || p.Options.AllowMassRemoval,
+		// Only the command line lifts a guard: never the plan file.
+		AllowMassRemoval: f.allowMassRemoval,
 		Progress:         a.progress(),
 	})
 	var guard *apply.GuardError
@@ -160,6 +161,9 @@ func readPlan(file string) (*plan.Plan, error) {
 	}
 	if p.FormatVersion != plan.FormatVersion {
 		return nil, fmt.Errorf("%s: plan format %q; this entrasync reads format %q", file, p.FormatVersion, plan.FormatVersion)
+	}
+	if p.Digest == "" || p.Digest != p.ComputeDigest() {
+		return nil, fmt.Errorf("%s was changed after plan wrote it (its digest does not match its content); nothing was applied: run plan again", file)
 	}
 	return &p, nil
 }

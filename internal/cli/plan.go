@@ -3,11 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/entrasync/entrasync/internal/apply"
 	"github.com/entrasync/entrasync/internal/config"
 	"github.com/entrasync/entrasync/internal/diag"
 	"github.com/entrasync/entrasync/internal/gitsrc"
@@ -65,7 +69,7 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 		return nil, fmt.Errorf("this build of entrasync cannot connect to a tenant")
 	}
 	d := l.cfg.Desired
-	tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: d.Tenant.ID, Getenv: a.deps.Getenv})
+	tenant, err := a.openTenant(ctx, f, d.Tenant.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +82,9 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 		return fail(fmt.Errorf("reading %s: %w", tenant.Describe, err))
 	}
 	if err := a.report(ds); err != nil {
+		return fail(err)
+	}
+	if err := checkTargets(f.targets, d, live); err != nil {
 		return fail(err)
 	}
 	p, ds := plan.Compute(plan.Input{Desired: d, Live: live, Commit: l.commit, Locate: l.cfg.Locate},
@@ -93,6 +100,48 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 		p.Notes = append(p.Notes, "The configuration is not in a Git repository with a commit, so no commit is recorded: incremental groups cannot follow removals later and will sync add-only. Plan from a Git repository.")
 	}
 	return &planned{plan: p, tenant: tenant}, nil
+}
+
+// openTenant connects to the tenant a configuration or a saved plan is
+// for, and proves it is that tenant before anything else is read:
+// --tenant must name it, and GET /organization must answer its id.
+func (a *app) openTenant(ctx context.Context, f *planFlags, want string) (Tenant, error) {
+	if f.tenant != "" && !strings.HasPrefix(f.tenant, "sim:") && !strings.EqualFold(f.tenant, want) {
+		return Tenant{}, fmt.Errorf("--tenant %s, but the configuration is for tenant %s; nothing was read or changed", f.tenant, want)
+	}
+	tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: want, Getenv: a.deps.Getenv})
+	if err != nil {
+		return Tenant{}, err
+	}
+	if err := apply.CheckTenant(ctx, tenant.Backend, want); err != nil {
+		_ = tenant.Close()
+		return Tenant{}, fmt.Errorf("%s: %w", tenant.Describe, err)
+	}
+	return tenant, nil
+}
+
+// checkTargets refuses a --target that names nothing declared or managed:
+// a typo must not plan "no changes".
+func checkTargets(targets []string, d *model.Desired, live *plan.Live) error {
+	var known []string
+	for key := range d.Groups {
+		known = append(known, model.Address{Kind: model.KindGroup, Key: key}.String())
+	}
+	for _, g := range live.Marked {
+		known = append(known, g.Marker.Address)
+	}
+	slices.Sort(known)
+	for _, t := range targets {
+		if slices.Contains(known, t) {
+			continue
+		}
+		msg := fmt.Sprintf("--target %s names nothing this configuration declares or manages", t)
+		if near := model.Closest(t, known); near != "" {
+			msg += fmt.Sprintf("; did you mean %s?", near)
+		}
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // report prints diagnostics and turns errors into exit 1.
@@ -191,6 +240,7 @@ func (a *app) runPlan(ctx context.Context, f *planCmdFlags) error {
 		return err
 	}
 	p := pl.plan
+	p.Digest = p.ComputeDigest()
 	if f.out != "" {
 		var buf bytes.Buffer
 		if err := render.PlanJSON(&buf, p); err != nil {

@@ -2,6 +2,8 @@ package entra
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/entrasync/entrasync/internal/model"
@@ -14,6 +16,15 @@ const MarkerExtension = "dev.entrasync"
 // Marker says which address a group is bound to and which commit's
 // declared state was last applied to it.
 type Marker struct {
+	// Tenant and Configuration say whose object this is: entrasync only
+	// manages objects marked by the same configuration in the same tenant.
+	// Empty in markers written before they were recorded (read as ours).
+	Tenant        string `json:"tenant,omitempty"`
+	Configuration string `json:"configuration,omitempty"`
+	// Origin is OriginCreated for objects entrasync created (prune may
+	// delete them) and OriginAdopted for objects it took over (prune
+	// releases them); empty in older markers, read as adopted.
+	Origin  string `json:"origin,omitempty"`
 	Address string `json:"address"`
 	// Role is empty for a managed group and RoleSources for the record
 	// that keeps what the computed sources of the group at Address
@@ -44,13 +55,27 @@ type Marker struct {
 	AppliedAt time.Time            `json:"appliedAt"`
 }
 
-// The values of [Marker.Sources] and [Marker.Owners].
+// The values of [Marker.Origin], [Marker.Sources] and [Marker.Owners].
 const (
+	OriginCreated   = "created"
+	OriginAdopted   = "adopted"
 	SourcesRecorded = "recorded"
 	SourcesNone     = "none"
 	OwnersManaged   = "managed"
 	OwnersNone      = "none"
 )
+
+// Ours reports whether the marker was written by the given configuration
+// in the given tenant. Markers that predate these fields are ours.
+func (m *Marker) Ours(tenant, configuration string) bool {
+	return (m.Tenant == "" || strings.EqualFold(m.Tenant, tenant)) &&
+		(m.Configuration == "" || m.Configuration == configuration)
+}
+
+// Owner names who a foreign marker belongs to, for messages.
+func (m *Marker) Owner() string {
+	return fmt.Sprintf("configuration %q in tenant %s", m.Configuration, m.Tenant)
+}
 
 // RoleSources marks the record group of a group's computed sources.
 const RoleSources = "sources"
@@ -59,8 +84,10 @@ const RoleSources = "sources"
 func (m *Marker) Fields() map[string]any {
 	f := map[string]any{"address": m.Address, "commit": m.Commit, "mode": string(m.Mode),
 		"appliedAt": m.AppliedAt.UTC().Format(time.RFC3339)}
-	if m.Role != "" {
-		f["role"] = m.Role
+	for name, v := range map[string]string{"role": m.Role, "tenant": m.Tenant, "configuration": m.Configuration, "origin": m.Origin} {
+		if v != "" {
+			f[name] = v
+		}
 	}
 	if m.Sources != "" {
 		f["sources"] = m.Sources
@@ -90,6 +117,9 @@ func ParseMarker(ext map[string]any) *Marker {
 	m := &Marker{}
 	m.Address, _ = ext["address"].(string)
 	m.Role, _ = ext["role"].(string)
+	m.Tenant, _ = ext["tenant"].(string)
+	m.Configuration, _ = ext["configuration"].(string)
+	m.Origin, _ = ext["origin"].(string)
 	m.Commit, _ = ext["commit"].(string)
 	m.Sources, _ = ext["sources"].(string)
 	m.Owners, _ = ext["owners"].(string)
@@ -159,6 +189,8 @@ type GroupQuery struct {
 // Reader reads the tenant. Implementations resolve in bulk; a reference
 // that does not resolve is simply absent from the result.
 type Reader interface {
+	// TenantID is the id of the tenant actually reached (GET /organization).
+	TenantID(ctx context.Context) (string, error)
 	// ResolveUsers maps UPNs, mail addresses and "id:GUID" references to users.
 	ResolveUsers(ctx context.Context, refs []string) (map[string]Principal, error)
 	// ResolveDevices maps device display names and "id:GUID" to devices.
@@ -190,6 +222,8 @@ const (
 	OpAddOwners     OpKind = "addOwners"
 	OpRemoveOwners  OpKind = "removeOwners"
 	OpSetMarker     OpKind = "setMarker"
+	// OpRemoveMarker releases a group: entrasync no longer manages it.
+	OpRemoveMarker OpKind = "removeMarker"
 )
 
 // Op is one write. GroupID is empty for OpCreateGroup.

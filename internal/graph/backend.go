@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -352,6 +353,19 @@ func (b *Backend) UsersMatching(ctx context.Context, filter string) ([]entra.Pri
 		out[i] = o.principal(entra.TypeUser)
 	}
 	return out, nil
+}
+
+// TenantID implements [entra.Reader]: GET /organization lists the one
+// tenant the token is for.
+func (b *Backend) TenantID(ctx context.Context) (string, error) {
+	objs, err := b.listObjects(ctx, []*abstractions.RequestInformation{b.get("/organization", map[string]string{"$select": "id"}, false)})
+	if err != nil {
+		return "", err
+	}
+	if len(objs) != 1 || len(objs[0]) != 1 {
+		return "", fmt.Errorf("GET /organization answered %d organizations, want 1", len(slices.Concat(objs...)))
+	}
+	return objs[0][0].ID, nil
 }
 
 const groupCols = "id,displayName,description,mailNickname,groupTypes,visibility,isAssignableToRole,membershipRule,membershipRuleProcessingState"

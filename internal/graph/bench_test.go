@@ -120,7 +120,7 @@ func plannedTenant() (*sim.State, *model.Desired, int) {
 	refs := map[string]bool{}
 	for i, g := range st.Groups {
 		key := fmt.Sprintf("g%03d", i)
-		g.Extensions = map[string]map[string]any{entra.MarkerExtension: {"address": "groups." + key, "commit": "c1", "mode": "full", "sources": "none", "owners": "none"}}
+		g.Extensions = map[string]map[string]any{entra.MarkerExtension: {"address": "groups." + key, "commit": "c1", "mode": "full", "sources": "none", "owners": "none", "tenant": st.TenantID, "origin": "created"}}
 		var users []string
 		for _, m := range g.Members {
 			users = append(users, upn[m])

@@ -112,6 +112,9 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 		return []*step{one(b.body(abstractions.PATCH, g, patchBody(op.Group, op.Fields)), nil, answer(never))}
 	case entra.OpDeleteGroup:
 		return []*step{one(b.body(abstractions.DELETE, g, nil), nil, answer(notFound))}
+	case entra.OpRemoveMarker:
+		// A marker already gone is what was asked.
+		return []*step{one(b.body(abstractions.DELETE, g+"/extensions/"+entra.MarkerExtension, nil), nil, answer(notFound))}
 	case entra.OpAddMembers:
 		// 20 references per PATCH, all or nothing (§2.2). A chunk refused
 		// because one member is already there falls back to single adds,

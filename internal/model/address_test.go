@@ -45,3 +45,16 @@ func TestParseAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	cands := []string{"groups.sg-finance", "groups.sg-hr", "groups.vpn"}
+	for _, tt := range []struct{ name, want string }{
+		{"groups.sg-finace", "groups.sg-finance"},
+		{"groups.vpm", "groups.vpn"},
+		{"groups.completely-different", ""},
+	} {
+		if got := Closest(tt.name, cands); got != tt.want {
+			t.Errorf("Closest(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

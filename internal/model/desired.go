@@ -2,7 +2,10 @@ package model
 
 // Desired is the whole declared state of one configuration revision.
 type Desired struct {
-	Tenant          Tenant                    `json:"tenant"`
+	Tenant Tenant `json:"tenant"`
+	// Configuration names this configuration among those managing the
+	// tenant; markers record it.
+	Configuration   string                    `json:"configuration"`
 	Prune           bool                      `json:"prune"`
 	Groups          map[string]Group          `json:"groups"`
 	ProfileMappings map[string]ProfileMapping `json:"profileMappings"`

@@ -36,7 +36,8 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 	}
 	d, live := in.Desired, in.Live
 	opts.Prune = opts.Prune || d.Prune
-	p := &Plan{FormatVersion: FormatVersion, Tenant: d.Tenant.ID, SourceCommit: in.Commit, Options: opts, Groups: []GroupChange{}}
+	p := &Plan{FormatVersion: FormatVersion, Tenant: d.Tenant.ID, Configuration: d.Configuration, SourceCommit: in.Commit,
+		Options: opts, Groups: []GroupChange{}}
 	var ds diag.Diagnostics
 	targeted := func(addr string) bool { return len(opts.Targets) == 0 || slices.Contains(opts.Targets, addr) }
 
@@ -59,18 +60,80 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 			p.Orphans = append(p.Orphans, Orphan{Address: g.Marker.Address, ID: g.ID, Name: g.DisplayName, Kind: g.Kind})
 			continue
 		}
-		p.Groups = append(p.Groups, GroupChange{
-			Address: groupAddress(key), Action: Delete, ID: g.ID, Kind: g.Kind,
-			Attributes: []AttrChange{{Name: "displayName", Before: g.DisplayName}, {Name: "mailNickname", Before: g.MailNickname},
-				{Name: "members", Before: len(g.Members)}},
-			// Security groups have no recycle bin (Graph: only Microsoft 365 groups go to deletedItems).
-			Permanent: g.Kind != model.GroupMicrosoft365, Fingerprint: g.Fingerprint(),
-			Sources: deleteRecord(live.Records[g.Marker.Address]),
-		})
+		p.Groups = append(p.Groups, prune(g, groupAddress(key), live.Records[g.Marker.Address]))
 	}
+	PruneGuard(p.Groups)
 	slices.SortFunc(p.Groups, func(a, b GroupChange) int { return cmp.Compare(a.Address, b.Address) })
 	p.Summary = summarize(p)
 	return p, ds
+}
+
+// maxPruneDeletes is the most groups one apply deletes without
+// --allow-mass-removal.
+const maxPruneDeletes = 5
+
+// prune deletes a marked group no longer declared that entrasync created,
+// and releases (removes the marker of) one it adopted: entrasync never
+// deletes what it did not create. Markers written before origins were
+// recorded count as adopted.
+func prune(g *LiveGroup, addr string, record *LiveGroup) GroupChange {
+	c := GroupChange{Address: addr, ID: g.ID, Kind: g.Kind, Fingerprint: g.Fingerprint(), Sources: deleteRecord(record),
+		Attributes: []AttrChange{{Name: "displayName", Before: g.DisplayName}, {Name: "mailNickname", Before: g.MailNickname},
+			{Name: "members", Before: len(g.Members)}}}
+	if g.Marker.Origin != entra.OriginCreated {
+		c.Action = Release
+		c.Attributes = append(c.Attributes[:2], AttrChange{Name: "marker", Before: markerText(addr, &MarkerWrite{Commit: g.Marker.Commit})})
+		c.Notes = append(c.Notes, "adopted, not created, by entrasync: released (its marker is removed), never deleted")
+		return c
+	}
+	c.Action = Delete
+	// Security groups have no recycle bin (Graph: only Microsoft 365
+	// groups go to deletedItems).
+	c.Permanent = g.Kind != model.GroupMicrosoft365
+	c.Guard = DeleteGuard(len(g.Members))
+	return c
+}
+
+// RemovalGuard says why removing n of a group's live members, leaving
+// after, needs --allow-mass-removal; "" when it does not.
+func RemovalGuard(n, live, after int) string {
+	switch {
+	case n == 0:
+		return ""
+	case after == 0:
+		return fmt.Sprintf("would remove all %d members", n)
+	case n > guardCount && float64(n) > guardShare*float64(live):
+		return fmt.Sprintf("would remove %d of %d members (more than %d and more than %.0f%%)", n, live, guardCount, guardShare*100)
+	}
+	return ""
+}
+
+// DeleteGuard says why deleting a group with this many members needs
+// --allow-mass-removal; "" when it does not.
+func DeleteGuard(members int) string {
+	if members == 0 {
+		return ""
+	}
+	return fmt.Sprintf("would delete a group with %d members", members)
+}
+
+// PruneGuard stops a prune of many groups at once: every delete gets a
+// guard when there are more than maxPruneDeletes.
+func PruneGuard(changes []GroupChange) {
+	n := 0
+	for _, c := range changes {
+		if c.Action == Delete {
+			n++
+		}
+	}
+	if n <= maxPruneDeletes {
+		return
+	}
+	for i := range changes {
+		if changes[i].Action == Delete && changes[i].Guard == "" {
+			changes[i].Guard = fmt.Sprintf("prune would delete %d groups (more than %d)", n, maxPruneDeletes)
+		}
+	}
 }
 
 // deleteRecord deletes a pruned group's sources record with it.
@@ -93,6 +156,8 @@ func summarize(p *Plan) Summary {
 			s.Adopt++
 		case Delete:
 			s.Delete++
+		case Release:
+			s.Release++
 		case NoOp:
 			s.NoOp++
 		}
@@ -292,14 +357,8 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 		undecided = append(undecided, fmt.Sprintf("owners the configuration may have dropped since %s: that commit is not in this repository", short(live.LastMissing[key])))
 	}
 
-	if s := c.Members; s != nil && len(s.Remove) > 0 {
-		n := len(s.Remove)
-		switch {
-		case s.After == 0:
-			c.Guard = fmt.Sprintf("would remove all %d members", n)
-		case n > guardCount && float64(n) > guardShare*float64(s.Live):
-			c.Guard = fmt.Sprintf("would remove %d of %d members (more than %d and more than %.0f%%)", n, s.Live, guardCount, guardShare*100)
-		}
+	if s := c.Members; s != nil {
+		c.Guard = RemovalGuard(len(s.Remove), s.Live, s.After)
 	}
 	if len(undecided) > 0 {
 		c.Undecided = strings.Join(undecided, "; ")
@@ -308,7 +367,7 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	if bound == nil {
 		c.Action = Create
 		c.Attributes = createAttributes(g)
-		c.Marker = &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone}
+		c.Marker = &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone, Origin: entra.OriginCreated}
 		if len(g.Owners) > 0 {
 			c.Marker.Owners = entra.OwnersManaged
 		}
@@ -331,7 +390,10 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	// The marker records the commit whose declaration the group now fully
 	// reflects. An add-only run leaves that commit where it is and adds
 	// its own to the pending list: the removals since are still owed.
-	write := &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone}
+	write := &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone, Origin: entra.OriginAdopted}
+	if marker != nil && marker.Origin == entra.OriginCreated {
+		write.Origin = entra.OriginCreated
+	}
 	if len(g.Owners) > 0 || len(owedOwners) > 0 {
 		write.Owners = entra.OwnersManaged
 	}
@@ -359,7 +421,8 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	}
 	changed := len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty() || c.Sources.Changes()
 	renamed := marker != nil && marker.Address != addr
-	if marker == nil || renamed || marker.Mode != declaredMode || !slices.Equal(marker.Pending, write.Pending) || marker.Sources != write.Sources || marker.Owners != write.Owners || !slices.Equal(marker.OwedOwners, write.OwedOwners) || !slices.Equal(marker.Renamed, write.Renamed) ||
+	if marker == nil || renamed || marker.Mode != declaredMode || !slices.Equal(marker.Pending, write.Pending) || marker.Sources != write.Sources || marker.Owners != write.Owners || marker.Origin != write.Origin ||
+		marker.Tenant == "" || marker.Configuration != cp.d.Configuration || !slices.Equal(marker.OwedOwners, write.OwedOwners) || !slices.Equal(marker.Renamed, write.Renamed) ||
 		(marker.Commit != write.Commit && (changed || last == nil || !sameDeclaration(last, &g))) {
 		var before any
 		if marker != nil {

@@ -48,7 +48,7 @@ func desiredGroup(mode model.MembershipMode, members ...string) model.Group {
 
 func marked(commit string, mode model.MembershipMode, members ...string) *LiveGroup {
 	return &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity,
-		Marker: &entra.Marker{Address: "groups.g", Commit: commit, Mode: mode, Sources: entra.SourcesNone, Owners: entra.OwnersNone}}, Members: users(members...)}
+		Marker: &entra.Marker{Address: "groups.g", Commit: commit, Mode: mode, Sources: entra.SourcesNone, Owners: entra.OwnersNone, Tenant: "t", Origin: entra.OriginCreated}}, Members: users(members...)}
 }
 
 func names(ms []Member) string {
@@ -103,7 +103,7 @@ func TestMembershipSemantics(t *testing.T) {
 			desired: desiredGroup(model.ModeFull), live: marked("c1", model.ModeFull, "a"), action: Update, rm: "a", guard: "would remove all 1 members", markerMove: true},
 		{name: "dynamic group: members not managed",
 			desired: model.Group{DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g", DynamicRule: `user.a -eq "b"`},
-			live:    &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity, DynamicRule: `user.a -eq "b"`, Marker: &entra.Marker{Address: "groups.g", Commit: "c1", Sources: entra.SourcesNone, Owners: entra.OwnersNone}}, Members: users("x")},
+			live:    &LiveGroup{Group: entra.Group{ID: "gid", DisplayName: "G", MailNickname: "g", Kind: model.GroupSecurity, DynamicRule: `user.a -eq "b"`, Marker: &entra.Marker{Address: "groups.g", Commit: "c1", Sources: entra.SourcesNone, Owners: entra.OwnersNone, Tenant: "t", Origin: entra.OriginCreated}}, Members: users("x")},
 			last:    &model.Group{DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g", DynamicRule: `user.a -eq "b"`},
 			action:  NoOp, reason: "dynamic"},
 	}
@@ -204,19 +204,24 @@ func TestOwners(t *testing.T) {
 func TestPruneAndOrphans(t *testing.T) {
 	live := liveFor(map[string]*LiveGroup{})
 	live.Marked = []*LiveGroup{
-		{Group: entra.Group{ID: "s1", DisplayName: "Old security", Kind: model.GroupSecurity, Marker: &entra.Marker{Address: "groups.old"}}},
-		{Group: entra.Group{ID: "m1", DisplayName: "Old team", Kind: model.GroupMicrosoft365, Marker: &entra.Marker{Address: "groups.team"}}},
+		{Group: entra.Group{ID: "s1", DisplayName: "Old security", Kind: model.GroupSecurity, Marker: &entra.Marker{Address: "groups.old", Origin: entra.OriginCreated}}},
+		{Group: entra.Group{ID: "m1", DisplayName: "Old team", Kind: model.GroupMicrosoft365, Marker: &entra.Marker{Address: "groups.team", Origin: entra.OriginCreated}}},
+		{Group: entra.Group{ID: "a1", DisplayName: "Adopted", Kind: model.GroupSecurity, Marker: &entra.Marker{Address: "groups.adopted", Origin: entra.OriginAdopted}}, Members: users("a")},
 	}
 	d := &model.Desired{Groups: map[string]model.Group{}}
 	p, _ := Compute(Input{Desired: d, Live: live}, Options{})
-	if len(p.Groups) != 0 || len(p.Orphans) != 2 || p.HasChanges() {
+	if len(p.Groups) != 0 || len(p.Orphans) != 3 || p.HasChanges() {
 		t.Fatalf("without prune: %d changes, %d orphans", len(p.Groups), len(p.Orphans))
 	}
 	p, _ = Compute(Input{Desired: d, Live: live}, Options{Prune: true})
-	if len(p.Groups) != 2 || p.Summary.Delete != 2 {
+	if len(p.Groups) != 3 || p.Summary.Delete != 2 || p.Summary.Release != 1 {
 		t.Fatalf("with prune: %+v", p.Groups)
 	}
-	if !p.Groups[0].Permanent || p.Groups[1].Permanent {
+	// An adopted group is released, never deleted, whatever its members.
+	if a := p.Groups[0]; a.Address != "groups.adopted" || a.Action != Release || a.Guard != "" {
+		t.Errorf("adopted group: %+v", a)
+	}
+	if !p.Groups[1].Permanent || p.Groups[2].Permanent {
 		t.Errorf("security delete must be permanent, Microsoft 365 delete not: %+v", p.Groups)
 	}
 	d.Prune = true
@@ -364,7 +369,7 @@ func TestIncrementalEdges(t *testing.T) {
 					t.Errorf("marker records sources %q, want %q", c.Marker.Sources, want)
 				}
 				if tt.marker != nil {
-					tt.marker.Sources, tt.marker.Owners = c.Marker.Sources, c.Marker.Owners
+					tt.marker.Sources, tt.marker.Owners, tt.marker.Origin = c.Marker.Sources, c.Marker.Owners, c.Marker.Origin
 				}
 			}
 			if fmt.Sprint(c.Marker) != fmt.Sprint(tt.marker) {
@@ -394,5 +399,24 @@ func TestOwnersDroppedEntirely(t *testing.T) {
 	p, _ = Compute(Input{Desired: d, Live: live, Commit: "c2"}, Options{})
 	if o := p.Groups[0].Owners; names(o.Remove) != "x" || len(p.Groups[0].Notes) != 1 || !strings.Contains(p.Groups[0].Notes[0], "owner y@contoso.com stays") {
 		t.Fatalf("last owner: %+v %q", o, p.Groups[0].Notes)
+	}
+}
+
+func TestPruneGuard(t *testing.T) {
+	live := liveFor(map[string]*LiveGroup{})
+	for i := range 6 {
+		live.Marked = append(live.Marked, &LiveGroup{Group: entra.Group{ID: fmt.Sprint(i), Kind: model.GroupSecurity,
+			Marker: &entra.Marker{Address: fmt.Sprintf("groups.old%d", i), Origin: entra.OriginCreated}}})
+	}
+	d := &model.Desired{Groups: map[string]model.Group{}, Prune: true}
+	p, _ := Compute(Input{Desired: d, Live: live}, Options{})
+	if p.Summary.Guards != 6 || p.Groups[0].Guard != "prune would delete 6 groups (more than 5)" {
+		t.Fatalf("six deletes: %d guards, %q", p.Summary.Guards, p.Groups[0].Guard)
+	}
+	live.Marked = live.Marked[:5]
+	live.Marked[0].Members = users("a")
+	p, _ = Compute(Input{Desired: d, Live: live}, Options{})
+	if p.Summary.Guards != 1 || p.Groups[0].Guard != "would delete a group with 1 members" {
+		t.Fatalf("five deletes, one with a member: %d guards, %q", p.Summary.Guards, p.Groups[0].Guard)
 	}
 }

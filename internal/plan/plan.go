@@ -1,6 +1,10 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
 )
@@ -15,7 +19,9 @@ const FormatVersion = "1"
 //	create   nil         the group   the group does not exist; apply creates it
 //	update   live group  the group   attributes, members or owners change
 //	adopt    live group  the group   an unmarked group is bound (and updated)
-//	delete   live group  nil         a marked group is no longer declared and prune is on
+//	delete   live group  nil         a group entrasync created is no longer declared and prune is on
+//	release  live group  nil         a group entrasync adopted is no longer declared and prune is on:
+//	                                 its marker is removed, the group stays
 //	no-op    live group  the group   nothing to do
 type Action string
 
@@ -25,13 +31,18 @@ const (
 	Update Action = "update"
 	Adopt  Action = "adopt"
 	Delete Action = "delete"
-	NoOp   Action = "no-op"
+	// Release removes the marker of an adopted group (prune never deletes
+	// what entrasync did not create).
+	Release Action = "release"
+	NoOp    Action = "no-op"
 )
 
 // Plan is the complete, ordered set of changes for one apply.
 type Plan struct {
 	FormatVersion string `json:"format_version"`
 	Tenant        string `json:"tenant"`
+	// Configuration is the configuration's name; markers record it.
+	Configuration string `json:"configuration"`
 	// SourceCommit is the configuration commit ("" for a working tree,
 	// which apply records as such in markers).
 	SourceCommit string `json:"source_commit"`
@@ -47,6 +58,8 @@ type Plan struct {
 	// prune is off.
 	Orphans []Orphan `json:"orphans,omitempty"`
 	Summary Summary  `json:"summary"`
+	// Digest is [Plan.ComputeDigest] when the plan was written.
+	Digest string `json:"digest,omitempty"`
 }
 
 // Options are the choices the plan was computed with.
@@ -112,6 +125,8 @@ type MarkerWrite struct {
 	Renamed []string `json:"renamed,omitempty"`
 	// OwedOwners are dropped owners Graph keeps as the last owner.
 	OwedOwners []string `json:"owed_owners,omitempty"`
+	// Origin is entra.OriginCreated or entra.OriginAdopted.
+	Origin string `json:"origin"`
 	// Owners says whether owners are managed afterwards (entra.OwnersManaged
 	// or entra.OwnersNone).
 	Owners string `json:"owners"`
@@ -201,6 +216,7 @@ type Summary struct {
 	Update        int `json:"update"`
 	Adopt         int `json:"adopt"`
 	Delete        int `json:"delete"`
+	Release       int `json:"release,omitempty"`
 	NoOp          int `json:"no_op"`
 	MembersAdd    int `json:"members_add"`
 	MembersRemove int `json:"members_remove"`
@@ -215,5 +231,16 @@ type Summary struct {
 // HasChanges reports whether apply would write anything.
 func (p *Plan) HasChanges() bool {
 	s := p.Summary
-	return s.Create+s.Update+s.Adopt+s.Delete > 0
+	return s.Create+s.Update+s.Adopt+s.Delete+s.Release > 0
+}
+
+// ComputeDigest is a digest over everything in the plan but the digest itself.
+// plan --out records it and apply refuses a plan file whose content no
+// longer matches: a plan is applied only as plan wrote it.
+func (p *Plan) ComputeDigest() string {
+	q := *p
+	q.Digest = ""
+	data, _ := json.Marshal(&q)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }

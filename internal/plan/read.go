@@ -288,8 +288,8 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 	records := map[string]entra.Group{}
 	for i := range groups {
 		g := &groups[i]
-		if g.Marker == nil {
-			continue
+		if g.Marker == nil || !g.Marker.Ours(d.Tenant.ID, d.Configuration) {
+			continue // another configuration's: never bound, pruned or released
 		}
 		if g.Marker.Role == entra.RoleSources {
 			// Two records for one address can only come from an interrupted
@@ -341,11 +341,18 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 			_, declared := d.Groups[key]
 			return !isGroup || !declared
 		}
+		foreign := func(g *entra.Group) bool { return g.Marker != nil && !g.Marker.Ours(d.Tenant.ID, d.Configuration) }
 		switch {
 		case len(candidates) == 0 && strings.HasPrefix(dg.Adopt, "id:"):
 			ds.Errorf(locate(path+".adopt"), path+".adopt", "no group with id %s to adopt", strings.TrimPrefix(dg.Adopt, "id:"))
+		case len(candidates) == 0 && dg.Adopt == "mailNickname":
+			ds.Errorf(locate(path+".adopt"), path+".adopt", "adopt: \"mailNickname\", but no group has mailNickname %q; remove adopt to create the group, or fix the mailNickname", dg.MailNickname)
 		case len(candidates) == 0:
 			// Nothing to bind: the group will be created.
+		case slices.ContainsFunc(candidates, foreign):
+			g := candidates[slices.IndexFunc(candidates, foreign)]
+			ds.Errorf(locate(path), path, "group %s (%q) is managed by %s as %s; a configuration never changes or takes over another configuration's group",
+				g.ID, g.DisplayName, g.Marker.Owner(), g.Marker.Address)
 		case dg.Adopt == "" && candidates[0].Marker != nil && orphaned(candidates[0]):
 			ds.Errorf(locate(path+".mailNickname"), path+".mailNickname",
 				"group %s (%q) with mailNickname %q is managed as %s, which is no longer declared; if you renamed that key to %s, add adopt: \"id:%s\" to move the group, otherwise choose another mailNickname",

@@ -97,6 +97,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.mux.HandleFunc("/", unknownRoute)
 	s.routeUsers()
 	s.routeDevices()
+	s.routeOrganization()
 	s.routeGroups()
 	s.routeMembers()
 	s.routeDeleted()

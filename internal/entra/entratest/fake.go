@@ -30,6 +30,19 @@ type Fake struct {
 	Writes int
 	// Fail makes an Op of that kind fail for the given object id ("" = whole op).
 	Fail map[entra.OpKind]map[string]error
+	// Tenant is the tenant id TenantID answers.
+	Tenant string
+}
+
+// FakeTenant is the tenant id a new Fake answers.
+const FakeTenant = "8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10"
+
+// TenantID implements [entra.Reader].
+func (f *Fake) TenantID(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("TenantID")
+	return f.Tenant, nil
 }
 
 var _ entra.Backend = (*Fake)(nil)
@@ -38,7 +51,7 @@ var _ entra.Backend = (*Fake)(nil)
 func New() *Fake {
 	return &Fake{objects: map[string]entra.Principal{}, props: map[string]map[string]string{},
 		groups: map[string]*entra.Group{}, members: map[string]map[string]bool{}, owners: map[string]map[string]bool{},
-		Fail: map[entra.OpKind]map[string]error{}}
+		Fail: map[entra.OpKind]map[string]error{}, Tenant: FakeTenant}
 }
 
 func (f *Fake) id() string {
@@ -395,6 +408,8 @@ func (f *Fake) Apply(_ context.Context, ops []entra.Op) []entra.Result {
 		case entra.OpSetMarker:
 			m := *op.Marker
 			f.groups[op.GroupID].Marker = &m
+		case entra.OpRemoveMarker:
+			f.groups[op.GroupID].Marker = nil
 		}
 		results[i] = res
 	}
