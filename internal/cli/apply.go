@@ -84,7 +84,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 			_ = tenant.Close()
 			fmt.Fprintf(a.stdio.Err, "The saved plan is stale; the tenant changed after it was made:\n")
 			for _, s := range stale {
-				fmt.Fprintf(a.stdio.Err, "  %s\n", s)
+				fmt.Fprintf(a.stdio.Err, "  %s\n", render.Clean(s))
 			}
 			fmt.Fprintf(a.stdio.Err, "Nothing was changed. Run plan again.\n")
 			return &exitCode{code: ExitError}
@@ -124,7 +124,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	})
 	var guard *apply.GuardError
 	if errors.As(err, &guard) {
-		fmt.Fprintf(a.stdio.Err, "entrasync: %v\nNothing was changed.\n", err)
+		fmt.Fprintf(a.stdio.Err, "entrasync: %s\nNothing was changed.\n", render.Clean(err.Error()))
 		return &exitCode{code: ExitError}
 	}
 	if err != nil {
@@ -137,9 +137,9 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		if r.Status == apply.Skipped {
 			continue
 		}
-		fmt.Fprintf(a.stdio.Out, "%s %s: %s\n", r.Status, r.Address, r.Action)
+		fmt.Fprintf(a.stdio.Out, "%s %s: %s\n", r.Status, render.Clean(r.Address), r.Action)
 		for _, e := range r.Errors {
-			fmt.Fprintf(a.stdio.Out, "    %s\n", e)
+			fmt.Fprintf(a.stdio.Out, "    %s\n", render.Clean(e))
 		}
 	}
 	fmt.Fprintf(a.stdio.Out, "\nApply complete: %d succeeded, %d failed, %d unchanged.\n", counts[apply.Success], counts[apply.Failed], counts[apply.Skipped])

@@ -90,7 +90,8 @@ type GroupChange struct {
 	ModeReason string               `json:"mode_reason,omitempty"`
 	Members    *SetChange           `json:"members,omitempty"`
 	Owners     *SetChange           `json:"owners,omitempty"`
-	// Guard is set when the change would remove too many members; apply
+	// Guard is set when the change would remove too many members (built
+	// from numbers only, so renderers print it as is); apply
 	// stops before writing unless removal guards are overridden.
 	Guard string `json:"guard,omitempty"`
 	// Permanent marks a delete Graph cannot undo (security groups).

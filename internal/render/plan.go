@@ -33,7 +33,7 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 		b.WriteString("Full membership sync requested (--full).\n")
 	}
 	for _, n := range p.Notes {
-		fmt.Fprintf(&b, "%s %s\n", st.paint(ansiYellow, "!"), n)
+		fmt.Fprintf(&b, "%s %s\n", st.paint(ansiYellow, "!"), Clean(n))
 	}
 	changed := 0
 	for _, c := range p.Groups {
@@ -42,9 +42,9 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 		}
 		changed++
 		sym, colour := planSymbol(c.Action)
-		fmt.Fprintf(&b, "\n%s %s (%s)", st.paint(colour, sym), st.paint(ansiBold, c.Address), c.Action)
+		fmt.Fprintf(&b, "\n%s %s (%s)", st.paint(colour, sym), st.paint(ansiBold, Clean(c.Address)), c.Action)
 		if c.ModeReason != "" && c.Members != nil {
-			fmt.Fprintf(&b, " [%s]", c.ModeReason)
+			fmt.Fprintf(&b, " [%s]", Clean(c.ModeReason))
 		}
 		b.WriteByte('\n')
 		if c.Permanent {
@@ -66,10 +66,10 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 			fmt.Fprintf(&b, "    %s sources record: %s\n", st.paint(ansiYellow, "~"), recordSummary(r))
 		}
 		if c.Undecided != "" {
-			fmt.Fprintf(&b, "    %s removals not decided: %s\n", st.paint(ansiYellow+ansiBold, "!"), c.Undecided)
+			fmt.Fprintf(&b, "    %s removals not decided: %s\n", st.paint(ansiYellow+ansiBold, "!"), Clean(c.Undecided))
 		}
 		for _, n := range c.Notes {
-			fmt.Fprintf(&b, "    note: %s\n", n)
+			fmt.Fprintf(&b, "    note: %s\n", Clean(n))
 		}
 		if c.Guard != "" {
 			fmt.Fprintf(&b, "    %s removal guard: %s; apply stops unless --allow-mass-removal\n", st.paint(ansiRed+ansiBold, "!"), c.Guard)
@@ -78,7 +78,7 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 	if len(p.Orphans) > 0 {
 		b.WriteString("\nNo longer declared, left alone because prune is off (--prune deletes them):\n")
 		for _, o := range p.Orphans {
-			fmt.Fprintf(&b, "    %s  %q (%s, %s)\n", o.Address, o.Name, o.Kind, o.ID)
+			fmt.Fprintf(&b, "    %s  %q (%s, %s)\n", Clean(o.Address), o.Name, o.Kind, Clean(o.ID))
 		}
 	}
 	s := p.Summary
@@ -142,11 +142,11 @@ func writeSet(b *strings.Builder, name string, s *plan.SetChange, st Style) {
 func memberLabel(m plan.Member) string {
 	switch {
 	case m.Address != "":
-		return fmt.Sprintf("%s (group %s, created by this plan)", m.Name, m.Address)
+		return fmt.Sprintf("%s (group %s, created by this plan)", Clean(m.Name), Clean(m.Address))
 	case m.Type == "user":
-		return m.Name
+		return Clean(m.Name)
 	}
-	return fmt.Sprintf("%s (%s)", m.Name, m.Type)
+	return fmt.Sprintf("%s (%s)", Clean(m.Name), Clean(string(m.Type)))
 }
 
 func planSymbol(a plan.Action) (string, string) {
@@ -193,6 +193,8 @@ var planTemplate = template.Must(template.New("plan.md").Funcs(template.FuncMap{
 		return ms[min(len(ms), markdownMembersShown):]
 	},
 	"short":  func(s string) string { return s[:min(12, len(s))] },
+	"md":     md,
+	"code":   code,
 	"record": recordSummary,
 	"changed": func(p *plan.Plan) []plan.GroupChange {
 		var out []plan.GroupChange

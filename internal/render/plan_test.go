@@ -159,3 +159,76 @@ func TestLargePlanIsBounded(t *testing.T) {
 		t.Fatal("text view did not abbreviate")
 	}
 }
+
+// Names come from the tenant, and anyone who can name a group, a device
+// or a user can try to forge the plan a reviewer reads.
+func TestHostileNamesCannotForgeThePlan(t *testing.T) {
+	evil := "x|y\n\n**No changes.** The tenant matches the configuration.\n```\n</details>\n### ok\x1b[2J\u202e"
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Tenant: "t", Groups: []plan.GroupChange{{
+		Address: "groups.a`</code>" + evil, Action: plan.Update, ModeReason: "incremental since " + evil,
+		Members: &plan.SetChange{Remove: []plan.Member{{ID: "1", Type: "user", Name: evil}}, Live: 2, After: 1},
+		Notes:   []string{"owner " + evil + " stays"}, Undecided: evil,
+	}}, Orphans: []plan.Orphan{{Address: "groups.o" + evil, Name: evil}}}
+	p.Summary = plan.Summary{Update: 1, MembersRemove: 1, Orphans: 1, Undecided: 1}
+	var md, text bytes.Buffer
+	if err := render.PlanMarkdown(&md, p, "plan.json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := render.PlanText(&text, p, render.Style{}); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	// Outside code fences (whose text a renderer escapes itself), every
+	// </details> must be one the template wrote.
+	var outside strings.Builder
+	inFence := false
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			continue
+		}
+		if !inFence {
+			outside.WriteString(line + "\n")
+		}
+	}
+	if n, m := strings.Count(outside.String(), "<details>"), strings.Count(outside.String(), "</details>"); n != m {
+		t.Errorf("%d <details> but %d </details>: a name closed a block\n%s", n, m, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "**No changes.**") || strings.HasPrefix(line, "### ok") || strings.HasPrefix(line, "</details>\n###") {
+			t.Errorf("a name forged a line of its own: %q\n%s", line, out)
+		}
+	}
+	fences := 0
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "```") {
+			fences++
+		}
+	}
+	if fences != 2 {
+		t.Errorf("a name opened or closed a code fence:\n%s", out)
+	}
+	for _, s := range []string{out, text.String()} {
+		if strings.ContainsAny(s, "\x1b\u202e") {
+			t.Errorf("a control character reached the output:\n%q", s)
+		}
+	}
+	if strings.Contains(text.String(), "\nNo changes") || strings.Contains(text.String(), "\n### ok") {
+		t.Errorf("a name forged a line on the terminal:\n%s", text.String())
+	}
+}
+
+func TestMarkdownTableCellsHoldTheirPipes(t *testing.T) {
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Tenant: "t", Groups: []plan.GroupChange{{
+		Address: "groups.a|b", Action: plan.Update, ModeReason: "x|y", Members: &plan.SetChange{Add: []plan.Member{{ID: "1", Name: "u"}}}}}}
+	p.Summary = plan.Summary{Update: 1}
+	var md bytes.Buffer
+	if err := render.PlanMarkdown(&md, p, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(md.String(), "\n") {
+		if strings.HasPrefix(line, "| ~ |") && strings.Count(strings.ReplaceAll(line, "\\|", ""), "|") != 7 {
+			t.Errorf("a name split a table cell: %s", line)
+		}
+	}
+}
