@@ -162,6 +162,16 @@ type Principal struct {
 	Type ObjectType `json:"type"`
 	// Name is what people recognise: a UPN, a device or group name.
 	Name string `json:"name"`
+	// Candidates, set only when a reference by name matched more than one
+	// object, are all of them: such a reference resolves to none, because
+	// anyone who can name a device or an app could otherwise choose which
+	// object joins a group.
+	Candidates []Principal `json:"candidates,omitempty"`
+}
+
+// Ambiguous is the resolution of a name that matched several objects.
+func Ambiguous(matches []Principal) Principal {
+	return Principal{Type: matches[0].Type, Name: matches[0].Name, Candidates: matches}
 }
 
 // Group is a live group as the planner needs it.

@@ -246,16 +246,20 @@ func (b *Backend) resolve(ctx context.Context, path string, t entra.ObjectType, 
 		}
 		var rest []string
 		for _, n := range names {
-			hit := false
+			var hits []entra.Principal
 			for _, o := range found {
 				v := map[string]string{"userPrincipalName": o.UserPrincipalName, "mail": o.Mail, "displayName": o.DisplayName}[prop]
-				if strings.EqualFold(v, n) {
-					out[n] = o.principal(t)
-					hit = true
+				if strings.EqualFold(v, n) && !slices.ContainsFunc(hits, func(p entra.Principal) bool { return p.ID == o.ID }) {
+					hits = append(hits, o.principal(t))
 				}
 			}
-			if !hit {
+			switch len(hits) {
+			case 0:
 				rest = append(rest, n)
+			case 1:
+				out[n] = hits[0]
+			default:
+				out[n] = entra.Ambiguous(hits)
 			}
 		}
 		names = rest

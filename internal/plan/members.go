@@ -148,7 +148,7 @@ func FingerprintIDs(ps []entra.Principal) string { return fingerprintIDs(ps) }
 func principals(refs []string, kind string, live *Live) []Member {
 	var out []Member
 	for _, ref := range refs {
-		if p, ok := live.Refs[kind+":"+strings.ToLower(ref)]; ok {
+		if p, ok := live.Refs[kind+":"+strings.ToLower(ref)]; ok && len(p.Candidates) == 0 {
 			out = append(out, Member{ID: p.ID, Type: p.Type, Name: p.Name})
 		}
 	}

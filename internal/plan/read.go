@@ -381,8 +381,17 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 func unresolved(d *model.Desired, keys []string, live *Live, bindings map[string]*entra.Group, locate diag.Locator) diag.Diagnostics {
 	var ds diag.Diagnostics
 	check := func(kind, what string, path string, ref string) {
-		if _, ok := live.Refs[kind+":"+strings.ToLower(ref)]; !ok {
+		p, ok := live.Refs[kind+":"+strings.ToLower(ref)]
+		switch {
+		case !ok:
 			ds.Errorf(locate(path), path, "%s %q does not exist in the tenant", what, ref)
+		case len(p.Candidates) > 0:
+			var ids []string
+			for _, c := range p.Candidates {
+				ids = append(ids, c.ID)
+			}
+			ds.Errorf(locate(path), path, "%s %q matches %d objects (%s); reference the one you mean by id:GUID",
+				what, ref, len(p.Candidates), strings.Join(ids, ", "))
 		}
 	}
 	for _, k := range keys {

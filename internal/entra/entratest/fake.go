@@ -206,16 +206,25 @@ func (f *Fake) call(name string) {
 func (f *Fake) resolve(refs []string, match func(p entra.Principal, ref string) bool) map[string]entra.Principal {
 	out := map[string]entra.Principal{}
 	for _, ref := range refs {
+		var hits []entra.Principal
 		for _, p := range f.objects {
 			if id, ok := strings.CutPrefix(ref, "id:"); ok {
 				if strings.EqualFold(p.ID, id) && match(p, "") {
-					out[ref] = p
+					hits = append(hits, p)
 				}
 				continue
 			}
 			if match(p, ref) {
-				out[ref] = p
+				hits = append(hits, p)
 			}
+		}
+		slices.SortFunc(hits, func(a, b entra.Principal) int { return strings.Compare(a.ID, b.ID) })
+		switch len(hits) {
+		case 0:
+		case 1:
+			out[ref] = hits[0]
+		default:
+			out[ref] = entra.Ambiguous(hits)
 		}
 	}
 	return out
