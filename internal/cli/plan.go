@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -24,12 +26,15 @@ import (
 // planFlags are shared by plan and apply.
 type planFlags struct {
 	source   sourceFlags
-	rev      string   // Git revision; "" reads the working tree.
-	tenant   string   // "sim:PATH", or the tenant to authenticate against.
-	graphURL string   // A Graph-compatible endpoint instead of Microsoft Graph.
-	full     bool     // Full membership sync for every group or the targets.
-	prune    bool     // Delete marked groups that are no longer declared.
-	targets  []string // Limit to these addresses.
+	rev      string // Git revision; "" reads the working tree.
+	tenant   string // "sim:PATH", or the tenant to authenticate against.
+	graphURL string // A Graph-compatible endpoint instead of Microsoft Graph.
+	// trustGraphURL allows a --graph-url that is not on this machine to
+	// receive the Graph token the environment's credentials obtain.
+	trustGraphURL bool
+	full          bool     // Full membership sync for every group or the targets.
+	prune         bool     // Delete marked groups that are no longer declared.
+	targets       []string // Limit to these addresses.
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -38,6 +43,7 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.rev, "rev", "", "Git revision to plan (recorded in markers; needed for incremental sync); default: the working tree")
 	fl.StringVar(&f.tenant, "tenant", "", `tenant: "sim:PATH" for the emulator on a state file, or a tenant id or domain (default: the configuration's tenant.id)`)
 	fl.StringVar(&f.graphURL, "graph-url", "", "Graph-compatible endpoint to use instead of Microsoft Graph (e.g. an emulator from 'entrasync sim serve')")
+	fl.BoolVar(&f.trustGraphURL, "trust-graph-url", false, "send the Graph token from the environment's credentials to a --graph-url that is not on this machine")
 	fl.BoolVar(&f.full, "full", false, "full membership sync: remove members the configuration does not declare, for all groups or the --target ones")
 	fl.BoolVar(&f.prune, "prune", false, "delete groups entrasync created that are no longer declared")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit to this address (repeatable), e.g. groups.sg-finance")
@@ -109,6 +115,9 @@ func (a *app) openTenant(ctx context.Context, f *planFlags, want string) (Tenant
 	if f.tenant != "" && !strings.HasPrefix(f.tenant, "sim:") && !strings.EqualFold(f.tenant, want) {
 		return Tenant{}, fmt.Errorf("--tenant %s, but the configuration is for tenant %s; nothing was read or changed", f.tenant, want)
 	}
+	if err := a.checkGraphURL(f); err != nil {
+		return Tenant{}, err
+	}
 	tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: want, Getenv: a.deps.Getenv})
 	if err != nil {
 		return Tenant{}, err
@@ -141,6 +150,38 @@ func checkTargets(targets []string, d *model.Desired, live *plan.Live) error {
 		}
 		return errors.New(msg)
 	}
+	return nil
+}
+
+// credentialVars are the variables that make entrasync obtain a Graph
+// token (see the README's credential table).
+var credentialVars = []string{"ENTRASYNC_ACCESS_TOKEN", "AZURE_CLIENT_ID", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"}
+
+// checkGraphURL refuses to send a Graph token to a host that is not this
+// machine unless --trust-graph-url says so, and warns when it does: a
+// mistyped or planted --graph-url would otherwise collect a token that
+// can change the tenant.
+func (a *app) checkGraphURL(f *planFlags) error {
+	if f.graphURL == "" {
+		return nil
+	}
+	u, err := url.Parse(f.graphURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("--graph-url %q is not a URL", f.graphURL)
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	if !slices.ContainsFunc(credentialVars, func(v string) bool { return a.deps.Getenv(v) != "" }) {
+		return nil // no token to send
+	}
+	if !f.trustGraphURL {
+		return fmt.Errorf("--graph-url %s is not on this machine, and credentials in the environment would send it a Graph token; pass --trust-graph-url if you mean to", u.Host)
+	}
+	if u.Scheme != "https" {
+		return fmt.Errorf("--graph-url %s: a Graph token is only sent over https", f.graphURL)
+	}
+	fmt.Fprintf(a.stdio.Err, "warning: sending a Graph token to %s (--trust-graph-url)\n", u.Host)
 	return nil
 }
 
