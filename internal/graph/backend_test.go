@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/entrasync/entrasync/internal/apply"
+	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
 	"github.com/entrasync/entrasync/internal/sim"
@@ -215,5 +216,23 @@ func TestReplaceOnlyOwnerThroughGraph(t *testing.T) {
 		if grp.ID == "10000000-0000-4000-8000-000000000001" && strings.Join(grp.Owners, ",") != "00000000-0000-4000-8000-000000000004" {
 			t.Fatalf("owners: %v", grp.Owners)
 		}
+	}
+}
+
+// Removing a member that is not there succeeds (re-runs converge), but
+// removing members of a group that no longer exists fails: a group
+// deleted between plan and apply must not report Success.
+func TestRemoveFromVanishedGroupFails(t *testing.T) {
+	st := scenarioState()
+	b, _ := simBackend(t, st, sim.Options{})
+	group, d := st.Groups[0].ID, st.Users[3].ID
+	res := b.Apply(context.Background(), []entra.Op{{Kind: entra.OpRemoveMembers, GroupID: group, IDs: []string{d}}})
+	if res[0].Err != nil || len(res[0].Failed) != 0 {
+		t.Fatalf("removing a non-member: %+v", res[0])
+	}
+	gone := "10000000-0000-4000-8000-0000000000ff"
+	res = b.Apply(context.Background(), []entra.Op{{Kind: entra.OpRemoveMembers, GroupID: gone, IDs: []string{d}}})
+	if res[0].Err == nil && len(res[0].Failed) == 0 {
+		t.Fatalf("removing from a group that does not exist reported success: %+v", res[0])
 	}
 }

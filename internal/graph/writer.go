@@ -147,10 +147,15 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 		if op.Kind == entra.OpRemoveOwners {
 			rel = "owners"
 		}
+		// 404 naming the member: not a member any more, which is what was
+		// asked. 404 naming the group: the group is gone, and the change
+		// failed (Graph's remove-member answers name the missing object).
+		notAMember := func(e *graphError) bool {
+			return notFound(e) && !strings.Contains(strings.ToLower(e.Message), strings.ToLower(op.GroupID))
+		}
 		var out []*step
 		for _, id := range op.IDs {
-			// 404: not a member any more, which is what was asked (§2.6).
-			out = append(out, one(b.body(abstractions.DELETE, g+"/"+rel+"/"+id+"/$ref", nil), []string{id}, answer(notFound)))
+			out = append(out, one(b.body(abstractions.DELETE, g+"/"+rel+"/"+id+"/$ref", nil), []string{id}, answer(notAMember)))
 		}
 		return out
 	case entra.OpAddOwners:
