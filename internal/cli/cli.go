@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -76,9 +77,14 @@ func Main(ctx context.Context, args []string, stdio Streams, deps Deps) int {
 	if deps.Getenv == nil {
 		deps.Getenv = os.Getenv
 	}
-	root := newRoot(stdio, deps)
+	root, a := newRoot(stdio, deps)
+	defer func() {
+		if a.cancel != nil {
+			a.cancel()
+		}
+	}()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, root)
 	var ec *exitCode
 	switch {
 	case err == nil:
@@ -91,12 +97,27 @@ func Main(ctx context.Context, args []string, stdio Streams, deps Deps) int {
 	}
 }
 
-type app struct {
-	stdio Streams
-	deps  Deps
+// execute runs the command. A panic is a bug, never a reason to exit 2,
+// which scripts read as "changes present": it is reported and exits 1.
+func execute(ctx context.Context, root *cobra.Command) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (please report it): %v", r)
+		}
+	}()
+	return root.ExecuteContext(ctx)
 }
 
-func newRoot(stdio Streams, deps Deps) *cobra.Command {
+// DefaultTimeout bounds every command that talks to a tenant.
+const DefaultTimeout = 2 * time.Hour
+
+type app struct {
+	stdio  Streams
+	deps   Deps
+	cancel context.CancelFunc // releases the --timeout context
+}
+
+func newRoot(stdio Streams, deps Deps) (*cobra.Command, *app) {
 	a := &app{stdio: stdio, deps: deps}
 	root := &cobra.Command{
 		Use:   "entrasync",
@@ -108,6 +129,14 @@ against the tenant and applies them.`,
   entrasync diff --from origin/main --to HEAD --dir config --format markdown`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	timeout := root.PersistentFlags().Duration("timeout", DefaultTimeout, "stop the command after this long (it reports what it did; a re-run continues)")
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if *timeout > 0 {
+			ctx, cancel := context.WithTimeout(cmd.Context(), *timeout)
+			a.cancel = cancel
+			cmd.SetContext(ctx)
+		}
 	}
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
@@ -121,7 +150,7 @@ against the tenant and applies them.`,
   entrasync completion fish > ~/.config/fish/completions/entrasync.fish`
 		}
 	}
-	return root
+	return root, a
 }
 
 // colour reports whether to colour output: only on a terminal, and never

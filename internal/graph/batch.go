@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +23,18 @@ import (
 const (
 	batchSize      = 20
 	maxItemRetries = 6
+	// maxBatchRetries bounds the retries of a whole $batch that failed
+	// (a 5xx or 429 for the batch itself, a reset connection, an empty
+	// answer), with exponential backoff from batchBackoff.
+	maxBatchRetries = 5
+	// maxPages bounds one collection: 10,000 pages of 999 is ten million
+	// objects, more than any listing entrasync makes; a server that never
+	// stops paging is refused instead of followed forever.
+	maxPages = 10_000
 )
+
+// batchBackoff is the first wait before a failed $batch is sent again.
+var batchBackoff = time.Second
 
 // call is one request and, once run, its response.
 type call struct {
@@ -78,7 +90,7 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 			go func(chunk []*call) {
 				defer wg.Done()
 				defer func() { <-sem }()
-				again, after, err := b.sendBatch(ctx, chunk)
+				again, after, err := b.sendBatchRetrying(ctx, chunk)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil && firstErr == nil {
@@ -109,9 +121,46 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 	return nil
 }
 
+// sendBatchRetrying sends one $batch, and sends it again with backoff
+// when the batch as a whole failed. A batch that creates a group is not
+// sent again: Graph may have created it before the answer was lost, and
+// a second create would make a duplicate (the next run recognises the
+// first by its marker, or reports it).
+func (b *Backend) sendBatchRetrying(ctx context.Context, chunk []*call) ([]*call, float64, error) {
+	wait := batchBackoff
+	for attempt := 0; ; attempt++ {
+		again, after, err := b.sendBatch(ctx, chunk)
+		if err == nil || ctx.Err() != nil || attempt == maxBatchRetries || slices.ContainsFunc(chunk, creates) {
+			return again, after, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// creates reports whether a call creates an object (POST to a collection
+// that is not a $ref or an extension), which is not safe to repeat.
+func creates(c *call) bool {
+	if c.info.Method != abstractions.POST {
+		return false
+	}
+	u := c.info.PathParameters["baseurl"]
+	return !strings.HasSuffix(u, "/$ref") && !strings.HasSuffix(u, "/extensions")
+}
+
 // sendBatch sends one $batch and returns the items to retry and the
-// longest Retry-After among them.
-func (b *Backend) sendBatch(ctx context.Context, chunk []*call) ([]*call, float64, error) {
+// longest Retry-After among them. A panic inside the SDK (it has panicked
+// on an empty answer) is a failed batch, never a crash.
+func (b *Backend) sendBatch(ctx context.Context, chunk []*call) (retry []*call, wait float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			retry, wait, err = nil, 0, fmt.Errorf("$batch: the answer could not be read: %v", r)
+		}
+	}()
 	writes := 0
 	for _, c := range chunk {
 		if c.info.Method != abstractions.GET {
@@ -136,8 +185,9 @@ func (b *Backend) sendBatch(ctx context.Context, chunk []*call) ([]*call, float6
 	if err != nil {
 		return nil, 0, fmt.Errorf("$batch: %w", err)
 	}
-	var retry []*call
-	wait := 0.0
+	if resp == nil {
+		return nil, 0, fmt.Errorf("$batch: an empty answer")
+	}
 	for i, c := range chunk {
 		item := resp.GetResponseById(ids[i])
 		if item == nil || item.GetStatus() == nil {
@@ -180,6 +230,8 @@ func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInfo
 	for i, info := range infos {
 		round = append(round, cursor{i, &call{info: info}})
 	}
+	seen := make([]map[string]bool, len(infos))
+	pages := make([]int, len(infos))
 	for len(round) > 0 {
 		calls := make([]*call, len(round))
 		for i, cur := range round {
@@ -202,6 +254,17 @@ func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInfo
 			}
 			out[cur.index] = append(out[cur.index], p.Value...)
 			if p.NextLink != "" {
+				if seen[cur.index] == nil {
+					seen[cur.index] = map[string]bool{}
+				}
+				pages[cur.index]++
+				switch {
+				case seen[cur.index][p.NextLink]:
+					return nil, fmt.Errorf("the server sent the same @odata.nextLink twice (%s); stopping instead of looping", p.NextLink)
+				case pages[cur.index] >= maxPages:
+					return nil, fmt.Errorf("a listing went on for more than %d pages; stopping", maxPages)
+				}
+				seen[cur.index][p.NextLink] = true
 				info := abstractions.NewRequestInformation()
 				info.Method = abstractions.GET
 				info.UrlTemplate = "{+baseurl}"

@@ -1,0 +1,30 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/entrasync/entrasync/internal/cli"
+)
+
+// A panic is a bug: it exits 1 with a message, never 2 ("changes present"
+// to a script) and never with a goroutine dump.
+func TestPanicExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "package cfg\n\ntenant: id: \"8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10\"\ngroups: a: displayName: \"A\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "a.cue"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := cli.Main(context.Background(), []string{"plan", "--dir", dir}, cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut},
+		cli.Deps{Getenv: func(string) string { return "" }, OpenTenant: func(context.Context, cli.TenantSpec) (cli.Tenant, error) {
+			panic("boom")
+		}})
+	if code != cli.ExitError || !strings.Contains(errOut.String(), "internal error (please report it): boom") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
