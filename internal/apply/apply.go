@@ -487,6 +487,8 @@ func groupOf(c plan.GroupChange) *entra.Group {
 			g.Description, _ = a.After.(string)
 		case "mailNickname":
 			g.MailNickname, _ = a.After.(string)
+		case "uniqueName":
+			g.UniqueName, _ = a.After.(string)
 		case "visibility":
 			g.Visibility, _ = a.After.(string)
 		case "isAssignableToRole":

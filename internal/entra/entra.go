@@ -176,10 +176,14 @@ func Ambiguous(matches []Principal) Principal {
 
 // Group is a live group as the planner needs it.
 type Group struct {
-	ID                 string          `json:"id"`
-	DisplayName        string          `json:"displayName"`
-	Description        string          `json:"description,omitempty"`
-	MailNickname       string          `json:"mailNickname"`
+	ID           string `json:"id"`
+	DisplayName  string `json:"displayName"`
+	Description  string `json:"description,omitempty"`
+	MailNickname string `json:"mailNickname"`
+	// UniqueName is the alternate key entrasync gives the groups it
+	// creates, so a creation interrupted before its marker was written is
+	// still recognised as its own.
+	UniqueName         string          `json:"uniqueName,omitempty"`
 	Kind               model.GroupKind `json:"kind"`
 	Visibility         string          `json:"visibility,omitempty"`
 	IsAssignableToRole bool            `json:"isAssignableToRole,omitempty"`
@@ -189,11 +193,13 @@ type Group struct {
 }
 
 // GroupQuery selects live groups: every group carrying a marker, plus the
-// groups with the given ids or mailNicknames (for adoption and conflicts).
+// groups with the given ids, mailNicknames (for adoption and conflicts)
+// or uniqueNames (to recognise an interrupted creation).
 type GroupQuery struct {
 	Marked        bool
 	IDs           []string
 	MailNicknames []string
+	UniqueNames   []string
 }
 
 // Reader reads the tenant. Implementations resolve in bulk; a reference

@@ -115,6 +115,7 @@ type object struct {
 	AppID                         string           `json:"appId"`
 	Description                   string           `json:"description"`
 	MailNickname                  string           `json:"mailNickname"`
+	UniqueName                    string           `json:"uniqueName"`
 	GroupTypes                    []string         `json:"groupTypes"`
 	Visibility                    string           `json:"visibility"`
 	IsAssignableToRole            *bool            `json:"isAssignableToRole"`
@@ -372,7 +373,7 @@ func (b *Backend) TenantID(ctx context.Context) (string, error) {
 	return objs[0][0].ID, nil
 }
 
-const groupCols = "id,displayName,description,mailNickname,groupTypes,visibility,isAssignableToRole,membershipRule,membershipRuleProcessingState"
+const groupCols = "id,displayName,description,mailNickname,uniqueName,groupTypes,visibility,isAssignableToRole,membershipRule,membershipRuleProcessingState"
 
 // Groups implements [entra.Reader]. With Marked, every group is listed
 // (open extensions cannot be filtered on, so the marker comes with the
@@ -399,7 +400,8 @@ func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group
 		seen[o.ID] = true
 		g := toGroup(o)
 		if q.Marked && g.Marker == nil && !slices.Contains(q.IDs, o.ID) &&
-			!slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, o.MailNickname) }) {
+			!slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, o.MailNickname) }) &&
+			!slices.ContainsFunc(q.UniqueNames, func(n string) bool { return strings.EqualFold(n, o.UniqueName) }) {
 			continue
 		}
 		out = append(out, g)
@@ -408,7 +410,7 @@ func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group
 }
 
 func toGroup(o object) entra.Group {
-	g := entra.Group{ID: o.ID, DisplayName: o.DisplayName, Description: o.Description, MailNickname: o.MailNickname,
+	g := entra.Group{ID: o.ID, DisplayName: o.DisplayName, Description: o.Description, MailNickname: o.MailNickname, UniqueName: o.UniqueName,
 		Kind: model.GroupSecurity, Visibility: o.Visibility, IsAssignableToRole: o.IsAssignableToRole != nil && *o.IsAssignableToRole}
 	if slices.Contains(o.GroupTypes, "Unified") {
 		g.Kind = model.GroupMicrosoft365

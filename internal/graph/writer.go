@@ -203,6 +203,9 @@ func createBody(g *entra.Group) map[string]any {
 		body["membershipRuleProcessingState"] = ruleState(g.DynamicRulePaused)
 	}
 	body["groupTypes"] = types
+	if g.UniqueName != "" {
+		body["uniqueName"] = g.UniqueName
+	}
 	if g.Description != "" {
 		body["description"] = g.Description
 	}

@@ -367,6 +367,7 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	if bound == nil {
 		c.Action = Create
 		c.Attributes = createAttributes(g)
+		c.Attributes = append(c.Attributes, AttrChange{Name: "uniqueName", After: UniqueName(cp.d.Configuration, addr)})
 		c.Marker = &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone, Origin: entra.OriginCreated}
 		if len(g.Owners) > 0 {
 			c.Marker.Owners = entra.OwnersManaged
@@ -391,8 +392,12 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	// reflects. An add-only run leaves that commit where it is and adds
 	// its own to the pending list: the removals since are still owed.
 	write := &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone, Origin: entra.OriginAdopted}
-	if marker != nil && marker.Origin == entra.OriginCreated {
+	interrupted := marker == nil && bound.UniqueName != "" && strings.EqualFold(bound.UniqueName, UniqueName(cp.d.Configuration, addr))
+	if (marker != nil && marker.Origin == entra.OriginCreated) || interrupted {
 		write.Origin = entra.OriginCreated
+	}
+	if interrupted {
+		c.Notes = append(c.Notes, "created by an earlier apply that was interrupted before marking it: recognised by its uniqueName")
 	}
 	if len(g.Owners) > 0 || len(owedOwners) > 0 {
 		write.Owners = entra.OwnersManaged

@@ -102,6 +102,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 			q.IDs = append(q.IDs, id)
 		}
 		q.MailNicknames = append(q.MailNicknames, g.MailNickname)
+		q.UniqueNames = append(q.UniqueNames, UniqueName(d.Configuration, groupAddress(k)))
 	}
 	groups, err := r.Groups(ctx, q)
 	if err != nil {
@@ -321,6 +322,14 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 			bindings[k] = g
 			continue
 		}
+		// A group this configuration created for this address, whose
+		// marker an interrupted apply never wrote: it is ours.
+		if i := slices.IndexFunc(groups, func(g entra.Group) bool {
+			return g.Marker == nil && g.UniqueName != "" && strings.EqualFold(g.UniqueName, UniqueName(d.Configuration, groupAddress(k)))
+		}); i >= 0 {
+			bindings[k] = &groups[i]
+			continue
+		}
 		var candidates []*entra.Group
 		for i := range groups {
 			g := &groups[i]
@@ -490,4 +499,13 @@ func joinDeclarations(decls []*model.Group) *model.Group {
 		}
 	}
 	return out
+}
+
+// UniqueName is the uniqueName (Graph's alternate key for groups) that
+// entrasync gives a group it creates for an address: it survives an apply
+// interrupted between creating the group and writing its marker, so the
+// re-run recognises the group as its own instead of as someone else's.
+func UniqueName(configuration, address string) string {
+	sum := sha256.Sum256([]byte(configuration + "\n" + address))
+	return "entrasync-" + hex.EncodeToString(sum[:16])
 }

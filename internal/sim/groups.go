@@ -37,6 +37,7 @@ func (g *Group) props() map[string]any {
 		"membershipRule":                nullIfEmpty(g.MembershipRule),
 		"membershipRuleProcessingState": nullIfEmpty(g.MembershipRuleProcessingState),
 		"isAssignableToRole":            nil,
+		"uniqueName":                    nullIfEmpty(g.UniqueName),
 	}
 	if g.IsAssignableToRole {
 		m["isAssignableToRole"] = true
@@ -126,6 +127,7 @@ type groupInput struct {
 	Description     *string  `json:"description"`
 	MailEnabled     *bool    `json:"mailEnabled"`
 	MailNickname    *string  `json:"mailNickname"`
+	UniqueName      *string  `json:"uniqueName"`
 	SecurityEnabled *bool    `json:"securityEnabled"`
 	GroupTypes      []string `json:"groupTypes"`
 	Visibility      *string  `json:"visibility"`
@@ -139,6 +141,15 @@ type groupInput struct {
 func invalidProperty(w http.ResponseWriter, r *http.Request, name string) {
 	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
 		"Invalid value specified for property '"+name+"' of resource 'Group'.")
+}
+
+func (s *Server) uniqueNameTaken(name string) bool {
+	for _, g := range s.t.groups {
+		if strings.EqualFold(g.UniqueName, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // createGroup is POST /groups (§2.1): displayName, mailEnabled,
@@ -173,6 +184,17 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
 			"Only Microsoft 365 groups (groupTypes Unified) can be created mail-enabled through Microsoft Graph.")
 		return
+	}
+	// uniqueName is an alternate key: set at creation (or once, while
+	// null), unique in the tenant (Graph's group resource and Update
+	// group: "can be updated only if null and is immutable once set").
+	if in.UniqueName != nil && *in.UniqueName != "" {
+		if s.uniqueNameTaken(*in.UniqueName) {
+			writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
+				"Another object with the same value for property uniqueName already exists.")
+			return
+		}
+		g.UniqueName = *in.UniqueName
 	}
 	if g.IsUnified() && s.nicknameTaken(g.MailNickname, "") {
 		writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
@@ -320,6 +342,18 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 	if len(in.MembersBind) > 0 && g.IsDynamic() {
 		dynamicRefused(w, r)
 		return
+	}
+	if in.UniqueName != nil && !strings.EqualFold(*in.UniqueName, g.UniqueName) {
+		if g.UniqueName != "" {
+			writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Property 'uniqueName' is immutable once set.")
+			return
+		}
+		if s.uniqueNameTaken(*in.UniqueName) {
+			writeError(w, r, http.StatusBadRequest, "Request_MultipleObjectsWithSameKeyValue",
+				"Another object with the same value for property uniqueName already exists.")
+			return
+		}
+		g.UniqueName = *in.UniqueName
 	}
 	if in.MailNickname != nil {
 		if !validNickname(*in.MailNickname) {

@@ -46,6 +46,7 @@ type Group struct {
 	DisplayName                   string   `json:"displayName"`
 	Description                   string   `json:"description,omitempty"`
 	MailNickname                  string   `json:"mailNickname"`
+	UniqueName                    string   `json:"uniqueName,omitempty"`
 	MailEnabled                   bool     `json:"mailEnabled"`
 	SecurityEnabled               bool     `json:"securityEnabled"`
 	GroupTypes                    []string `json:"groupTypes"`

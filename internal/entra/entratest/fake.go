@@ -5,6 +5,7 @@ package entratest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -298,7 +299,8 @@ func (f *Fake) Groups(_ context.Context, q entra.GroupQuery) ([]entra.Group, err
 	for _, id := range sortedKeysGroups(f.groups) {
 		g := f.groups[id]
 		if (q.Marked && g.Marker != nil) || slices.Contains(q.IDs, g.ID) ||
-			slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, g.MailNickname) }) {
+			slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, g.MailNickname) }) ||
+			(g.UniqueName != "" && slices.ContainsFunc(q.UniqueNames, func(n string) bool { return strings.EqualFold(n, g.UniqueName) })) {
 			out = append(out, *g)
 		}
 	}
@@ -378,6 +380,12 @@ func (f *Fake) Apply(_ context.Context, ops []entra.Op) []entra.Result {
 		}
 		switch op.Kind {
 		case entra.OpCreateGroup:
+			if op.Group.UniqueName != "" && slices.ContainsFunc(slices.Collect(maps.Values(f.groups)), func(x *entra.Group) bool {
+				return strings.EqualFold(x.UniqueName, op.Group.UniqueName)
+			}) {
+				res.Err = fmt.Errorf("entratest: another group has uniqueName %s", op.Group.UniqueName)
+				break
+			}
 			g := *op.Group
 			g.ID = f.id()
 			f.groups[g.ID] = &g
