@@ -234,7 +234,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	}
 	for _, c := range r.p.Groups {
 		if c.Sources != nil && c.Sources.Action == plan.Create {
-			creates.add(entra.Op{Kind: entra.OpCreateGroup, Group: recordGroup(c.Address)}, recordKey(c.Address))
+			creates.add(entra.Op{Kind: entra.OpCreateGroup, Group: recordGroup(r.p.Configuration, c.Address)}, recordKey(c.Address))
 		}
 	}
 	var created []string
@@ -257,9 +257,10 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 
 	// 3. Mark new groups at once: a group created without its marker would
 	// look like somebody else's on the next run, and a re-run after an
-	// interruption could not adopt it. (Graph cannot create a group and
-	// its open extension in one request.) For a new group this is exact:
-	// it has nothing to remove, and adds are always declared minus live.
+	// interruption would have to recognise it by its uniqueName. (Graph
+	// cannot create a group and its open extension in one request.) For a
+	// new group this is exact: it has nothing to remove, and adds are
+	// always declared minus live.
 	marked := map[string]bool{}
 	var marks batch
 	for _, key := range creates.addrs {
@@ -268,24 +269,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 			marked[key] = true
 		}
 	}
-	var rollback batch
-	for i, res := range r.phase(ctx, "mark new groups", marks) {
-		if res.Err != nil {
-			// Undo the create: an empty group nobody can claim is worse than
-			// none, and the next run creates it again.
-			rollback.add(entra.Op{Kind: entra.OpDeleteGroup, GroupID: r.ids[marks.addrs[i]]}, marks.addrs[i])
-		}
-	}
-	for i, res := range r.phase(ctx, "undo unmarked creates", rollback) {
-		key, id := rollback.addrs[i], rollback.ops[i].GroupID
-		if res.Err != nil {
-			r.fail(key, fmt.Errorf("group %s was created but could not be marked or deleted; add adopt: \"id:%s\" to groups.%s to take it over",
-				id, id, strings.TrimPrefix(key, "groups.")))
-		} else {
-			r.fail(key, fmt.Errorf("group %s was created but could not be marked, so it was deleted again; re-run apply", id))
-		}
-		r.ids[key] = ""
-	}
+	r.markNew(ctx, marks)
 
 	// 4. Attributes, owners, member adds, member removes. A sources record
 	// gains members before the group does and loses them after: whatever
@@ -371,6 +355,44 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 
 func groupKey(addr string) string { return addr }
 
+// markTries bounds how often a new group's marker write is tried.
+const markTries = 4
+
+// markNew writes the markers of new groups, trying a failed one again
+// after a pause (the group may still be replicating where the write
+// lands). A group that still cannot be marked is left as it is, never
+// deleted: the next apply recognises it as its own by its uniqueName and
+// finishes it. Its other writes wait for that run.
+func (r *run) markNew(ctx context.Context, marks batch) {
+	wait := r.opts.ReadablePoll
+	for try := 1; len(marks.ops) > 0; try++ {
+		results := r.b.Apply(ctx, marks.ops)
+		var again batch
+		for i, res := range results {
+			key := marks.addrs[i]
+			switch {
+			case res.Err == nil:
+				r.done++
+				r.opts.Progress.Step(r.done, "mark new groups")
+			case try < markTries && ctx.Err() == nil:
+				again.add(marks.ops[i], key)
+			default:
+				r.fail(key, fmt.Errorf("group %s was created but could not be marked (%w); the next apply recognises it as its own by its uniqueName and finishes it",
+					r.ids[key], res.Err))
+				r.ids[key] = ""
+			}
+		}
+		if len(again.ops) > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		marks = again
+	}
+}
+
 // markerFor is the marker of a group (key: its address) or of a sources
 // record (key: recordKey(address)).
 func (r *run) markerFor(key string) *entra.Marker {
@@ -392,11 +414,11 @@ func (r *run) markerFor(key string) *entra.Marker {
 // recordGroup is the sources record created for the group at addr: a
 // security group, so it can hold users, devices, service principals and
 // groups alike. Nothing is assigned to it, so its members gain no access.
-func recordGroup(addr string) *entra.Group {
+func recordGroup(configuration, addr string) *entra.Group {
 	sum := sha256.Sum256([]byte(addr))
 	return &entra.Group{Kind: model.GroupSecurity, DisplayName: "entrasync sources of " + addr,
-		MailNickname: "entrasync-sources-" + hex.EncodeToString(sum[:8]),
-		Description:  "Kept by entrasync: what the computed sources of " + addr + " resolved to at the last apply. Do not assign it to anything."}
+		MailNickname: "entrasync-sources-" + hex.EncodeToString(sum[:8]), UniqueName: plan.RecordUniqueName(configuration, addr),
+		Description: "Kept by entrasync: what the computed sources of " + addr + " resolved to at the last apply. Do not assign it to anything."}
 }
 
 // ops builds one phase's operations for every change with a group id.
@@ -461,8 +483,8 @@ func (r *run) waitReadable(ctx context.Context, ids []string) error {
 	deadline := time.Now().Add(r.opts.ReadableTimeout)
 	wait := r.opts.ReadablePoll
 	for {
-		found, err := r.b.Groups(ctx, entra.GroupQuery{IDs: ids})
-		if err == nil && len(found) == len(ids) {
+		missing, err := r.b.Unreadable(ctx, ids)
+		if err == nil && len(missing) == 0 {
 			return nil
 		}
 		if time.Now().Add(wait).After(deadline) {

@@ -151,7 +151,8 @@ func ownership(p *plan.Plan, byID map[string]entra.Group) []string {
 		}
 		if r := c.Sources; r != nil && r.ID != "" {
 			rec, ok := byID[strings.ToLower(r.ID)]
-			if !ok || !ours(rec) || rec.Marker.Role != entra.RoleSources {
+			interrupted := rec.Marker == nil && strings.EqualFold(rec.UniqueName, plan.RecordUniqueName(p.Configuration, c.Address))
+			if !ok || (!interrupted && (!ours(rec) || rec.Marker.Role != entra.RoleSources)) {
 				out = append(out, fmt.Sprintf("%s: refusing to change group %s: it is not this configuration's sources record", c.Address, r.ID))
 			}
 		}

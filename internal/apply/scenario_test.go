@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasync/entrasync/internal/apply"
 	"github.com/entrasync/entrasync/internal/entra"
@@ -214,26 +215,38 @@ func TestCreatesNestedGroupsInOneApply(t *testing.T) {
 	}
 }
 
-// A new group that cannot be marked is deleted again, so the next run
-// creates it instead of finding an unmarked group it may not touch.
-func TestUnmarkableCreateIsUndone(t *testing.T) {
+// A new group that cannot be marked (after retries) is left alone, never
+// deleted (a delete answered 404 during replication would have counted as
+// done and left it behind anyway); the next run recognises it as its own
+// creation by its uniqueName and finishes it, with no duplicate.
+func TestUnmarkableCreateIsRecognised(t *testing.T) {
 	fake := entratest.New()
 	fake.AddUser("a@contoso.com")
 	d := &model.Desired{Groups: map[string]model.Group{"g": {DisplayName: "G", Kind: model.GroupSecurity, MailNickname: "g",
 		Membership: &model.Membership{Mode: model.ModeFull, Users: []string{"a@contoso.com"}}}}}
 	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c1": d}}
 	fake.Fail[entra.OpSetMarker] = map[string]error{"": errors.New("500 Service_InternalServerError")}
-	rep, err := apply.Run(context.Background(), tn.plan("c1", plan.Options{}), fake, apply.Options{})
-	if err != nil || !rep.Failed() || !strings.Contains(strings.Join(rep.Results[0].Errors, ""), "so it was deleted again") {
+	rep, err := apply.Run(context.Background(), tn.plan("c1", plan.Options{}), fake, apply.Options{ReadablePoll: time.Millisecond})
+	if err != nil || !rep.Failed() || !strings.Contains(strings.Join(rep.Results[0].Errors, ""), "recognises it as its own by its uniqueName") {
 		t.Fatalf("first run: %v %+v", err, rep)
 	}
-	if slices.Contains(fake.Calls, "Apply:"+string(entra.OpAddMembers)) {
-		t.Fatal("members were written to a group that could not be marked")
+	if n := strings.Count(strings.Join(fake.Calls, " "), "Apply:"+string(entra.OpSetMarker)); n != 4 {
+		t.Fatalf("the marker was tried %d times, want 4", n)
+	}
+	if slices.Contains(fake.Calls, "Apply:"+string(entra.OpAddMembers)) || slices.Contains(fake.Calls, "Apply:"+string(entra.OpDeleteGroup)) {
+		t.Fatal("members were written to, or a delete sent for, a group that could not be marked")
 	}
 	delete(fake.Fail, entra.OpSetMarker)
-	rep = tn.apply(tn.plan("c1", plan.Options{}), apply.Options{})
+	p := tn.plan("c1", plan.Options{})
+	if p.Summary.Create != 0 || p.Summary.Adopt != 1 {
+		t.Fatalf("re-plan: %+v", p.Summary)
+	}
+	rep = tn.apply(p, apply.Options{})
 	if got := fake.MemberNames(rep.Results[0].GroupID); len(got) != 1 {
 		t.Fatalf("after the re-run: %v", got)
+	}
+	if g, _ := fake.Group(rep.Results[0].GroupID); g.Marker == nil || g.Marker.Origin != entra.OriginCreated {
+		t.Fatalf("marker after the re-run: %+v", g.Marker)
 	}
 }
 

@@ -217,6 +217,10 @@ type Reader interface {
 	ResolveGroups(ctx context.Context, refs []string) (map[string]Principal, error)
 	// UsersMatching returns the users an OData filter selects.
 	UsersMatching(ctx context.Context, filter string) ([]Principal, error)
+	// Unreadable returns the ids of the groups that a lookup by id does not
+	// find yet (a new group replicates for a while; lookups by id lag as
+	// everything else does).
+	Unreadable(ctx context.Context, groupIDs []string) ([]string, error)
 	// Groups returns the groups the query selects.
 	Groups(ctx context.Context, q GroupQuery) ([]Group, error)
 	// Members returns the direct members of each group, by group id.

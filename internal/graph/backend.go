@@ -360,6 +360,30 @@ func (b *Backend) UsersMatching(ctx context.Context, filter string) ([]entra.Pri
 	return out, nil
 }
 
+// Unreadable implements [entra.Reader] with GET /groups/{id}, the lookup
+// that lags while a new group replicates, 20 to a $batch.
+func (b *Backend) Unreadable(ctx context.Context, ids []string) ([]string, error) {
+	calls := make([]*call, len(ids))
+	for i, id := range ids {
+		calls[i] = &call{info: b.get("/groups/"+id, map[string]string{"$select": "id"}, false)}
+	}
+	if err := b.runBatches(ctx, calls); err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, c := range calls {
+		switch e := c.failed(); {
+		case c.err != nil:
+			return nil, c.err
+		case e != nil && e.Status == 404:
+			out = append(out, ids[i])
+		case e != nil:
+			return nil, e
+		}
+	}
+	return out, nil
+}
+
 // TenantID implements [entra.Reader]: GET /organization lists the one
 // tenant the token is for.
 func (b *Backend) TenantID(ctx context.Context) (string, error) {

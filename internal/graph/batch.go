@@ -81,6 +81,7 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 		var mu sync.Mutex
 		var retry []*call
 		wait := 0.0
+		lagging := false
 		var firstErr error
 		sem := make(chan struct{}, b.concurrency)
 		var wg sync.WaitGroup
@@ -98,6 +99,7 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 				}
 				retry = append(retry, again...)
 				wait = max(wait, after)
+				lagging = lagging || slices.ContainsFunc(again, func(c *call) bool { return c.status == 400 })
 			}(chunk)
 		}
 		wg.Wait()
@@ -109,6 +111,10 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 		}
 		if attempt == maxItemRetries {
 			return nil // the calls keep their 429/503 answers
+		}
+		if lagging {
+			// Replication: 1, 2, 4, 8, 16, 16 s, about 47 s in all.
+			wait = max(wait, float64(min(1<<attempt, 16)))
 		}
 		d := time.Duration(math.Ceil(max(wait, 1)) * float64(time.Second))
 		select {
@@ -140,6 +146,14 @@ func (b *Backend) sendBatchRetrying(ctx context.Context, chunk []*call) ([]*call
 		}
 		wait *= 2
 	}
+}
+
+// replicating reports Graph's answer to a request that refers to an
+// object created moments ago and not replicated yet ("add member" on a new
+// group): the same request succeeds a little later.
+func replicating(c *call) bool {
+	e := c.failed()
+	return e != nil && e.Status == 400 && strings.Contains(e.Message, "objects being referenced do not exist")
 }
 
 // creates reports whether a call creates an object (POST to a collection
@@ -196,6 +210,10 @@ func (b *Backend) sendBatch(ctx context.Context, chunk []*call) (retry []*call, 
 		}
 		c.status = int(*item.GetStatus())
 		c.body, _ = json.Marshal(item.GetBody())
+		if replicating(c) {
+			retry = append(retry, c)
+			continue
+		}
 		switch c.status {
 		case 429, 503, 504:
 			retry = append(retry, c)

@@ -466,7 +466,7 @@ func sourcesRecord(g *model.Group, record *LiveGroup, computedNow []Member, addr
 		return &SourcesRecord{Action: Create, Members: setChange(nil, computedNow, nil, modeFull)}
 	}
 	s := &SourcesRecord{ID: record.ID, Members: setChange(record.Members, computedNow, nil, modeFull),
-		Rebind: record.Marker != nil && record.Marker.Address != addr, Action: NoOp}
+		Rebind: record.Marker == nil || record.Marker.Address != addr, Action: NoOp}
 	if s.Changes() {
 		s.Action = Update
 	}

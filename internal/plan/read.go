@@ -102,7 +102,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 			q.IDs = append(q.IDs, id)
 		}
 		q.MailNicknames = append(q.MailNicknames, g.MailNickname)
-		q.UniqueNames = append(q.UniqueNames, UniqueName(d.Configuration, groupAddress(k)))
+		q.UniqueNames = append(q.UniqueNames, UniqueName(d.Configuration, groupAddress(k)), RecordUniqueName(d.Configuration, groupAddress(k)))
 	}
 	groups, err := r.Groups(ctx, q)
 	if err != nil {
@@ -289,6 +289,16 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 	records := map[string]entra.Group{}
 	for i := range groups {
 		g := &groups[i]
+		if g.Marker == nil && g.UniqueName != "" {
+			// A record whose creation was interrupted before its marker.
+			for _, k := range keys {
+				if strings.EqualFold(g.UniqueName, RecordUniqueName(d.Configuration, groupAddress(k))) {
+					if _, seen := records[groupAddress(k)]; !seen {
+						records[groupAddress(k)] = *g
+					}
+				}
+			}
+		}
 		if g.Marker == nil || !g.Marker.Ours(d.Tenant.ID, d.Configuration) {
 			continue // another configuration's: never bound, pruned or released
 		}
@@ -499,6 +509,12 @@ func joinDeclarations(decls []*model.Group) *model.Group {
 		}
 	}
 	return out
+}
+
+// RecordUniqueName is the uniqueName of the sources record of the group at
+// address, so an interrupted creation of a record is recognised too.
+func RecordUniqueName(configuration, address string) string {
+	return UniqueName(configuration, "sources:"+address)
 }
 
 // UniqueName is the uniqueName (Graph's alternate key for groups) that

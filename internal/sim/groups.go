@@ -59,11 +59,24 @@ func nonNil(s []string) []string {
 func (s *Server) group(w http.ResponseWriter, r *http.Request) (*Group, bool) {
 	id := r.PathValue("id")
 	g, ok := s.t.groups[lower(id)]
-	if !ok || s.lagged(id) {
+	switch {
+	case ok && s.lagged(id) && r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/members"):
+		// Adding members to a group created moments ago (Graph's "add
+		// member" and group-post-groups guidance on replication delay).
+		referencedLagging(w, r)
+		return nil, false
+	case !ok || s.lagged(id):
 		notFound(w, r, id)
 		return nil, false
 	}
 	return g, true
+}
+
+// referencedLagging is Graph's answer when a request refers to an object
+// that exists but has not replicated yet: retry it after a moment.
+func referencedLagging(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+		"The source resource object or one of the objects being referenced do not exist.")
 }
 
 // groupBody is a group as a response carries it, with $expand=extensions.
@@ -87,6 +100,9 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	kept := make([]map[string]any, 0, len(s.t.groupOrder))
 	for _, id := range s.t.groupOrder {
 		g := s.t.groups[id]
+		if s.lagged(g.ID) {
+			continue // still replicating: no read path shows it yet
+		}
 		if lq.filter == nil || match(lq.filter, g.props(), nil) {
 			kept = append(kept, groupBody(g, lq))
 		}
@@ -300,13 +316,17 @@ func (s *Server) applyGroup(g *Group, in *groupInput) string {
 }
 
 // resolveBinds turns @odata.bind URLs into object ids, answering 404 for
-// a missing (or still replicating) object.
+// a missing object and 400 for one still replicating.
 func (s *Server) resolveBinds(w http.ResponseWriter, r *http.Request, refs []string) ([]string, bool) {
 	ids := make([]string, 0, len(refs))
 	for _, ref := range refs {
 		id := lower(ref[strings.LastIndex(ref, "/")+1:])
-		if _, _, ok := s.t.object(id); !ok || s.lagged(id) {
+		if _, _, ok := s.t.object(id); !ok {
 			notFound(w, r, id)
+			return nil, false
+		}
+		if s.lagged(id) {
+			referencedLagging(w, r)
 			return nil, false
 		}
 		ids = append(ids, id)

@@ -65,7 +65,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	all := make([]map[string]any, 0, len(s.t.userOrder))
 	for _, id := range s.t.userOrder {
-		all = append(all, s.t.users[id].props())
+		if !s.lagged(id) {
+			all = append(all, s.t.users[id].props())
+		}
 	}
 	page(w, r, lq, "users", selectItems(lq, all, defaultUserProperties))
 }

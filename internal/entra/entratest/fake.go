@@ -290,6 +290,20 @@ func (f *Fake) UsersMatching(_ context.Context, filter string) ([]entra.Principa
 	return out, nil
 }
 
+// Unreadable implements [entra.Reader]: the fake replicates at once.
+func (f *Fake) Unreadable(_ context.Context, ids []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Unreadable")
+	var out []string
+	for _, id := range ids {
+		if f.groups[id] == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
 // Groups implements [entra.Reader].
 func (f *Fake) Groups(_ context.Context, q entra.GroupQuery) ([]entra.Group, error) {
 	f.mu.Lock()
