@@ -249,8 +249,13 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	// and answers 404 meanwhile (Graph's guidance on replication delay after creating an object).
 	start := time.Now()
 	if err := r.waitReadable(ctx, created); err != nil {
+		// Nothing more is written to them now; the next run recognises
+		// them by their uniqueName and finishes them.
 		for _, a := range creates.addrs {
-			r.fail(a, err)
+			if r.ids[a] != "" {
+				r.fail(a, err)
+				r.ids[a] = ""
+			}
 		}
 	}
 	rep.Waited = time.Since(start)

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -136,6 +137,9 @@ func (b *Backend) sendBatchRetrying(ctx context.Context, chunk []*call) ([]*call
 	wait := batchBackoff
 	for attempt := 0; ; attempt++ {
 		again, after, err := b.sendBatch(ctx, chunk)
+		if status := apiStatus(err); status == 401 || status == 403 {
+			return nil, 0, fmt.Errorf("graph answered %d: not authorized (the token was refused: expired, revoked, or lacking a permission); nothing more was sent, and a re-run with a valid credential continues", status)
+		}
 		if err == nil || ctx.Err() != nil || attempt == maxBatchRetries || slices.ContainsFunc(chunk, creates) {
 			return again, after, err
 		}
@@ -154,6 +158,16 @@ func (b *Backend) sendBatchRetrying(ctx context.Context, chunk []*call) ([]*call
 func replicating(c *call) bool {
 	e := c.failed()
 	return e != nil && e.Status == 400 && strings.Contains(e.Message, "objects being referenced do not exist")
+}
+
+// apiStatus is the HTTP status of a failed request as the SDK reports it,
+// or 0.
+func apiStatus(err error) int {
+	var e abstractions.ApiErrorable
+	if errors.As(err, &e) {
+		return e.GetStatusCode()
+	}
+	return 0
 }
 
 // creates reports whether a call creates an object (POST to a collection

@@ -22,18 +22,31 @@ import (
 // fault instead.
 func faulty(t *testing.T, n int32, fault func(w http.ResponseWriter)) *Backend {
 	t.Helper()
+	var left atomic.Int32
+	left.Store(n)
+	b, _ := faultyWith(t, scenarioState(), func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/$batch") && left.Add(-1) >= 0 {
+			fault(w)
+			return true
+		}
+		return false
+	})
+	return b
+}
+
+// faultyWith serves st with the emulator behind intercept, which answers a
+// request itself when it returns true.
+func faultyWith(t *testing.T, st *sim.State, intercept func(w http.ResponseWriter, r *http.Request) bool) (*Backend, *sim.Server) {
+	t.Helper()
 	old := batchBackoff
 	batchBackoff = time.Millisecond
 	t.Cleanup(func() { batchBackoff = old })
-	srv, err := sim.NewServer(scenarioState(), sim.Options{})
+	srv, err := sim.NewServer(st, sim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var left atomic.Int32
-	left.Store(n)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/$batch") && left.Add(-1) >= 0 {
-			fault(w)
+		if intercept(w, r) {
 			return
 		}
 		srv.ServeHTTP(w, r)
@@ -43,7 +56,7 @@ func faulty(t *testing.T, n int32, fault func(w http.ResponseWriter)) *Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewBackend(c, 4)
+	return NewBackend(c, 4), srv
 }
 
 // A $batch that fails as a whole (a 5xx or 429 for the batch, an empty
