@@ -2,12 +2,12 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,11 +19,39 @@ import (
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// The app's own certificate, and GitHub's token signing key, as the
+// emulated app registration trusts them.
+var (
+	appSigner    = sync.OnceValue(func() *sim.Signer { return mustSigner() })
+	githubSigner = sync.OnceValue(func() *sim.Signer { return mustSigner() })
+)
+
+const (
+	githubIssuer  = "https://token.actions.githubusercontent.com"
+	githubSubject = "repo:contoso/entra-config:pull_request"
+)
+
+func mustSigner() *sim.Signer {
+	s, err := sim.NewSigner()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// testApp is the app registration the emulator knows: a secret, a
+// certificate, and a federated credential for GitHub Actions.
+func testApp() *sim.App {
+	return &sim.App{ClientID: clientID, Secret: secret, Certificate: appSigner().CertificatePEM(),
+		Federated: []sim.FederatedCredential{{Issuer: githubIssuer, Subject: githubSubject,
+			Audiences: []string{"api://AzureADTokenExchange"}, Certificate: githubSigner().CertificatePEM()}}}
+}
+
 // authority starts the emulator's TLS token endpoint for a known app.
 func authority(t *testing.T) (*sim.Server, *sim.Authority, string) {
 	t.Helper()
 	st := sim.Seed(sim.SeedOptions{Users: 3, Seed: 1})
-	st.Apps = []*sim.App{{ClientID: clientID, Secret: secret}}
+	st.Apps = []*sim.App{testApp()}
 	srv, err := sim.NewServer(st, sim.Options{RequireAuth: true})
 	if err != nil {
 		t.Fatal(err)
@@ -65,9 +93,12 @@ func TestCredentialFromEnvGitHubOIDC(t *testing.T) {
 			return
 		}
 		fetches.Add(1)
-		claims, _ := json.Marshal(map[string]any{"iss": clientID, "sub": clientID, "aud": "api://AzureADTokenExchange",
+		token, err := githubSigner().Sign(map[string]any{"iss": githubIssuer, "sub": githubSubject, "aud": "api://AzureADTokenExchange",
 			"exp": time.Now().Add(5 * time.Minute).Unix()})
-		_ = json.NewEncoder(w).Encode(map[string]string{"value": "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"})
+		if err != nil {
+			t.Error(err)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]string{"value": token})
 	}))
 	defer gh.Close()
 	cred, desc, err := CredentialFromEnv(envOf(map[string]string{"AZURE_CLIENT_ID": clientID,

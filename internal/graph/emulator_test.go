@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -37,7 +36,7 @@ const (
 func emulator(t *testing.T, users int, credential func(a *sim.Authority, tenant string, opts azcore.ClientOptions) (azcore.TokenCredential, error)) (*Client, *sim.Server, *sim.State) {
 	t.Helper()
 	st := sim.Seed(sim.SeedOptions{Users: users, Groups: 3, MembersPerGroup: 5, Seed: 1})
-	st.Apps = []*sim.App{{ClientID: clientID, Secret: secret}}
+	st.Apps = []*sim.App{testApp()}
 	tenant := st.TenantID
 	srv, err := sim.NewServer(st, sim.Options{RequireAuth: true})
 	if err != nil {
@@ -224,9 +223,8 @@ func TestThrottledRequestIsRetried(t *testing.T) {
 func TestClientAssertionCredential(t *testing.T) {
 	c, _, _ := emulator(t, 5, func(a *sim.Authority, tenant string, opts azcore.ClientOptions) (azcore.TokenCredential, error) {
 		return azidentity.NewClientAssertionCredential(tenant, clientID, func(context.Context) (string, error) {
-			claims, _ := json.Marshal(map[string]any{"iss": clientID, "sub": clientID,
+			return appSigner().Sign(map[string]any{"iss": clientID, "sub": clientID,
 				"aud": a.URL + tenant + "/oauth2/v2.0/token", "exp": time.Now().Add(5 * time.Minute).Unix()})
-			return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln", nil
 		}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: true})
 	})
 	if _, err := c.Users().Get(context.Background(), nil); err != nil {

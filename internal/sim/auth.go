@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -12,10 +15,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +69,30 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// LoopbackHost reports whether a host or host:port names this machine by
+// a loopback address or "localhost".
+func LoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback())
+}
+
+// loopbackOnly refuses requests whose Host header is not a loopback name:
+// a web page cannot reach the emulator through a DNS name rebound to
+// 127.0.0.1 (the browser sends the attacker's name as Host).
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !LoopbackHost(r.Host) {
+			writeError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "The emulator answers only requests addressed to a loopback host.")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Authority is the emulator's Entra ID token endpoint for azidentity:
 // OpenID configuration and the v2.0 token endpoint for the client
 // credentials grant, with a secret or a client assertion. It is served
@@ -81,6 +110,9 @@ type Authority struct {
 // StartAuthority serves the token endpoint for s on addr and writes the
 // CA certificate to caFile.
 func (s *Server) StartAuthority(addr, caFile string) (*Authority, error) {
+	if !LoopbackHost(addr) {
+		return nil, fmt.Errorf("the token authority only listens on loopback addresses, not %s", addr)
+	}
 	certPEM, keyPEM, err := selfSigned()
 	if err != nil {
 		return nil, err
@@ -100,7 +132,7 @@ func (s *Server) StartAuthority(addr, caFile string) (*Authority, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", a.openIDConfiguration)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
-	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.srv = &http.Server{Handler: loopbackOnly(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
 }
@@ -123,9 +155,7 @@ func (a *Authority) openIDConfiguration(w http.ResponseWriter, r *http.Request) 
 }
 
 // token answers the client credentials grant in Entra's shapes: a known
-// client with its secret, or a client assertion whose iss and sub are the
-// client id and whose aud is this token endpoint. Assertion signatures
-// are not verified (the emulator has no app registrations' keys).
+// client with its secret, or a client assertion (checkAssertion).
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, "invalid_request", "AADSTS900144: The request body must contain form parameters.")
@@ -149,7 +179,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case f.Get("client_assertion") != "":
-		if err := checkAssertion(f.Get("client_assertion"), clientID, s.opts.Now()); err != nil {
+		endpoint := "https://" + r.Host + r.URL.Path
+		if err := checkAssertion(f.Get("client_assertion"), app, endpoint, s.opts.Now()); err != nil {
 			oauthError(w, "invalid_client", "AADSTS700027: Client assertion failed validation: "+err.Error())
 			return
 		}
@@ -179,35 +210,111 @@ func oauthError(w http.ResponseWriter, code, desc string) {
 		"error_codes": []int{}, "timestamp": time.Now().UTC().Format("2006-01-02 15:04:05Z")})
 }
 
-// checkAssertion checks the claims of a client assertion JWT.
-func checkAssertion(jwt, clientID string, now time.Time) error {
+// checkAssertion verifies a client assertion as Entra does (Microsoft
+// identity platform, "certificate credentials" and "workload identity
+// federation"): a JWT signed RS256 or PS256 ("none" and any other
+// algorithm are refused) that has not expired, and either the app's own
+// (iss and sub its client id, aud this token endpoint, signed with its
+// registered certificate) or an external token matching a federated
+// identity credential (issuer, subject, audience; signed by the issuer).
+func checkAssertion(jwt string, app *App, endpoint string, now time.Time) error {
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {
 		return errors.New("not a JWT")
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return errors.New("payload is not base64url")
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if err := decodeSegment(parts[0], &h); err != nil {
+		return errors.New("the header is not base64url JSON")
 	}
 	var c struct {
 		Iss string `json:"iss"`
 		Sub string `json:"sub"`
 		Aud any    `json:"aud"`
 		Exp int64  `json:"exp"`
+		Nbf int64  `json:"nbf"`
 	}
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return errors.New("payload is not JSON")
+	if err := decodeSegment(parts[1], &c); err != nil {
+		return errors.New("the payload is not base64url JSON")
 	}
-	if !strings.EqualFold(c.Iss, clientID) || !strings.EqualFold(c.Sub, clientID) {
-		return errors.New("iss and sub must be the client id")
+	if h.Alg != "RS256" && h.Alg != "PS256" {
+		return fmt.Errorf("the signing algorithm %q is not accepted (RS256 or PS256)", h.Alg)
 	}
-	if c.Exp != 0 && now.Unix() > c.Exp {
+	// The app's own assertion (certificate credential), or an external
+	// token matching one of its federated identity credentials.
+	certificate, audiences := app.Certificate, []string{endpoint}
+	if !strings.EqualFold(c.Iss, app.ClientID) || !strings.EqualFold(c.Sub, app.ClientID) {
+		i := slices.IndexFunc(app.Federated, func(f FederatedCredential) bool { return f.Issuer == c.Iss && f.Subject == c.Sub })
+		if i < 0 {
+			return fmt.Errorf("no federated identity credential of the app matches issuer %q and subject %q", c.Iss, c.Sub)
+		}
+		certificate, audiences = app.Federated[i].Certificate, app.Federated[i].Audiences
+		if len(audiences) == 0 {
+			audiences = []string{"api://AzureADTokenExchange"}
+		}
+	}
+	switch {
+	case c.Exp == 0:
+		return errors.New("exp is missing")
+	case now.Unix() > c.Exp:
 		return errors.New("the assertion has expired")
+	case c.Nbf != 0 && now.Unix() < c.Nbf:
+		return errors.New("the assertion is not valid yet")
 	}
-	if c.Aud == nil {
-		return errors.New("aud is missing")
+	auds, _ := c.Aud.([]any)
+	if a, ok := c.Aud.(string); ok {
+		auds = []any{a}
+	}
+	if !slices.ContainsFunc(auds, func(a any) bool {
+		s, _ := a.(string)
+		return slices.ContainsFunc(audiences, func(w string) bool { return strings.EqualFold(s, w) })
+	}) {
+		return fmt.Errorf("aud must be %s", strings.Join(audiences, " or "))
+	}
+	key, err := publicKey(certificate)
+	if err != nil {
+		return err
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return errors.New("the signature is not base64url")
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if h.Alg == "PS256" {
+		err = rsa.VerifyPSS(key, crypto.SHA256, digest[:], sig, nil)
+	} else {
+		err = rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig)
+	}
+	if err != nil {
+		return errors.New("the signature does not match the app's certificate")
 	}
 	return nil
+}
+
+func decodeSegment(seg string, v any) error {
+	data, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+// publicKey is the RSA key of a registered certificate (PEM).
+func publicKey(certificate string) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode([]byte(certificate))
+	if block == nil {
+		return nil, errors.New("no certificate is registered to verify this assertion")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("the registered certificate: %w", err)
+	}
+	key, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("the registered certificate has no RSA key")
+	}
+	return key, nil
 }
 
 // selfSigned makes a CA-capable certificate for the loopback names.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -233,8 +234,29 @@ func TestGzipRequestBody(t *testing.T) {
 }
 
 // §15 the authority, and --require-auth on Graph.
+// unsigned is a JWT with alg "none", which must never be accepted.
+func unsigned(claims map[string]any) string {
+	h, _ := json.Marshal(map[string]any{"alg": "none"})
+	c, _ := json.Marshal(claims)
+	return base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c) + "."
+}
+
 func TestAuthority(t *testing.T) {
-	ts, s := fixture(t, 0, Options{RequireAuth: true})
+	signer, err := NewSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := testState(0)
+	state.Apps[0].Certificate = signer.CertificatePEM()
+	s, err := NewServer(state, Options{RequireAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	if _, err := s.StartAuthority("0.0.0.0:0", filepath.Join(t.TempDir(), "ca.pem")); err == nil {
+		t.Fatal("the authority listened beyond loopback")
+	}
 	a, err := s.StartAuthority("127.0.0.1:0", filepath.Join(t.TempDir(), "ca.pem"))
 	if err != nil {
 		t.Fatal(err)
@@ -281,16 +303,43 @@ func TestAuthority(t *testing.T) {
 	if st != 200 || out["token_type"] != "Bearer" || out["access_token"] == "" {
 		t.Fatalf("secret: %d %v", st, out)
 	}
-	claims, _ := json.Marshal(map[string]any{"iss": client, "sub": client, "aud": cfg["token_endpoint"], "exp": time.Now().Add(time.Minute).Unix()})
-	assertion := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"
-	v := url.Values{}
-	for k, x := range base {
-		v[k] = x
+	withAssertion := func(assertion string) url.Values {
+		v := url.Values{}
+		for k, x := range base {
+			v[k] = x
+		}
+		v.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+		v.Set("client_assertion", assertion)
+		return v
 	}
-	v.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-	v.Set("client_assertion", assertion)
-	if st, out := token(v); st != 200 {
-		t.Errorf("assertion: %d %v", st, out)
+	claims := func(aud any, exp time.Time) map[string]any {
+		return map[string]any{"iss": client, "sub": client, "aud": aud, "exp": exp.Unix()}
+	}
+	sign := func(by *Signer, claims map[string]any) string {
+		jwt, err := by.Sign(claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jwt
+	}
+	good := claims(cfg["token_endpoint"], time.Now().Add(time.Minute))
+	if st, out := token(withAssertion(sign(signer, good))); st != 200 {
+		t.Errorf("signed assertion: %d %v", st, out)
+	}
+	other, err := NewSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, assertion := range map[string]string{
+		"alg none":        unsigned(good),
+		"another key":     sign(other, good),
+		"wrong audience":  sign(signer, claims("https://login.example.net/token", time.Now().Add(time.Minute))),
+		"expired":         sign(signer, claims(cfg["token_endpoint"], time.Now().Add(-time.Minute))),
+		"tampered claims": strings.Replace(sign(signer, good), ".", ".e30", 1),
+	} {
+		if st, out := token(withAssertion(assertion)); st != 400 || out["error"] != "invalid_client" {
+			t.Errorf("%s: %d %v", name, st, out)
+		}
 	}
 
 	call := func(auth string) int {
@@ -313,6 +362,37 @@ func TestAuthority(t *testing.T) {
 	}
 	if c := call("Bearer " + out["access_token"].(string)); c != 200 {
 		t.Errorf("issued token: %d", c)
+	}
+	// The admin API, which can rewrite the tenant, needs a token too.
+	for _, auth := range []string{"", "Bearer forged"} {
+		req, _ := http.NewRequest("GET", ts.URL+"/_sim/state", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("admin API with %q: %d", auth, resp.StatusCode)
+		}
+	}
+}
+
+// A request whose Host is not a loopback name (a DNS name rebound to
+// 127.0.0.1 by a web page) is refused.
+func TestDNSRebindingRefused(t *testing.T) {
+	ts, _ := fixture(t, 0, Options{})
+	req, _ := http.NewRequest("GET", ts.URL+"/_sim/state", nil)
+	req.Host = "attacker.example.net"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign Host: %d", resp.StatusCode)
 	}
 }
 

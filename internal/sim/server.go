@@ -111,7 +111,16 @@ func NewServer(st *State, opts Options) (*Server, error) {
 // ids, body decoding, authentication, faults, latency, throttling; then
 // the handler under the tenant lock. /_sim/ is the emulator's own admin API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	loopbackOnly(http.HandlerFunc(s.serve)).ServeHTTP(w, r)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		// The admin API can read and rewrite the whole tenant: with
+		// --require-auth it needs a token as much as Graph does.
+		if s.opts.RequireAuth && !s.authorized(w, r) {
+			return
+		}
 		s.admin(w, r)
 		return
 	}

@@ -96,6 +96,24 @@ type App struct {
 	ClientID string `json:"clientId"`
 	// Secret is the client secret; empty means only client assertions.
 	Secret string `json:"secret,omitempty"`
+	// Certificate is the app's certificate (PEM): client assertions it
+	// issues itself (iss and sub are its client id) must be signed with
+	// its key.
+	Certificate string `json:"certificate,omitempty"`
+	// Federated are its federated identity credentials: external tokens
+	// (GitHub Actions OIDC, Kubernetes workload identity) it accepts as
+	// assertions.
+	Federated []FederatedCredential `json:"federatedCredentials,omitempty"`
+}
+
+// FederatedCredential trusts tokens of one issuer and subject (Graph's
+// federatedIdentityCredential). Certificate stands in for the issuer's
+// published signing keys.
+type FederatedCredential struct {
+	Issuer      string   `json:"issuer"`
+	Subject     string   `json:"subject"`
+	Audiences   []string `json:"audiences"`
+	Certificate string   `json:"certificate"`
 }
 
 // IsUnified reports whether the group is a Microsoft 365 group.
