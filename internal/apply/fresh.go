@@ -105,7 +105,7 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 		}
 	}
 	stale = append(stale, ownership(p, byID)...)
-	rederiveGuards(p, members)
+	rederiveGuards(p, members, filters)
 	for _, c := range p.Groups {
 		for _, in := range c.Inputs {
 			now := members[in.GroupID]
@@ -162,7 +162,7 @@ func ownership(p *plan.Plan, byID map[string]entra.Group) []string {
 
 // rederiveGuards recomputes every removal guard from the live members
 // and the plan's own removals.
-func rederiveGuards(p *plan.Plan, members map[string][]entra.Principal) {
+func rederiveGuards(p *plan.Plan, members, filters map[string][]entra.Principal) {
 	for i := range p.Groups {
 		c := &p.Groups[i]
 		live := map[string]bool{}
@@ -186,6 +186,14 @@ func rederiveGuards(p *plan.Plan, members map[string][]entra.Principal) {
 				}
 			}
 			c.Guard = plan.RemovalGuard(removed, len(live), len(live)+added-removed)
+			if c.Guard == "" && removed > 0 {
+				for _, in := range c.Inputs {
+					source := in.Filter != "" || c.Sources == nil || in.GroupID != c.Sources.ID
+					if source && len(filters[in.Filter])+len(members[in.GroupID]) == 0 {
+						c.Guard = fmt.Sprintf("would remove %d members while a computed source resolved to nothing", removed)
+					}
+				}
+			}
 		}
 	}
 	plan.PruneGuard(p.Groups)

@@ -371,3 +371,32 @@ func (p *parser) directReports() (Expr, error) {
 	}
 	return &DirectReports{At: start.at, ManagerID: id.text}, nil
 }
+
+// PropertyRef is a property a rule reads and where.
+type PropertyRef struct {
+	At   int
+	Name string // as written, e.g. user.department
+}
+
+// Properties lists the user and device properties a rule reads, leaving
+// out those inside -any/-all bodies, which name the element's fields.
+func Properties(e Expr) []PropertyRef {
+	var out []PropertyRef
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch x := e.(type) {
+		case *Logical:
+			walk(x.L)
+			walk(x.R)
+		case *Not:
+			walk(x.X)
+		case *Compare:
+			out = append(out, PropertyRef{x.At, x.Property})
+		case *Quantified:
+			out = append(out, PropertyRef{x.At, x.Property})
+		case *DirectReports:
+		}
+	}
+	walk(e)
+	return out
+}

@@ -1,6 +1,9 @@
 package odata
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Expr is a boolean filter expression.
 type Expr interface {
@@ -126,4 +129,45 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(x.Body, fn)
 	case *Compare, *In, *Call:
 	}
+}
+
+// Properties lists the properties an expression reads, in order, leaving
+// out paths through a lambda's variable (x/skuId in any(x: …)), which
+// name the element's properties rather than the resource's.
+func Properties(e Expr) []Property {
+	var out []Property
+	var vars []string
+	operand := func(o Operand) {
+		if p, ok := o.(Property); ok && len(p.Path) > 0 && !slices.Contains(vars, p.Path[0]) {
+			out = append(out, p)
+		}
+	}
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch x := e.(type) {
+		case *Logical:
+			walk(x.L)
+			walk(x.R)
+		case *Not:
+			walk(x.X)
+		case *Compare:
+			operand(x.L)
+			operand(x.R)
+		case *In:
+			operand(x.L)
+		case *Call:
+			for _, a := range x.Args {
+				operand(a)
+			}
+		case *Lambda:
+			operand(x.Path)
+			if x.Body != nil {
+				vars = append(vars, x.Var)
+				walk(x.Body)
+				vars = vars[:len(vars)-1]
+			}
+		}
+	}
+	walk(e)
+	return out
 }

@@ -270,6 +270,7 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	}
 
 	// Members.
+	var emptySources []string
 	m := g.Membership
 	switch {
 	case g.IsDynamic():
@@ -278,7 +279,8 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 		c.ModeReason = "membership not declared: members left alone"
 	default:
 		c.Mode, c.ModeReason = m.Mode, reason
-		computedNow := cp.computed(&g, &c)
+		computedNow, empty := cp.computed(&g, &c)
+		emptySources = empty
 		now := dedupe(append(cp.explicit(&g, false), computedNow...))
 		var lastSet []Member
 		setMode := modeFull
@@ -359,6 +361,11 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 
 	if s := c.Members; s != nil {
 		c.Guard = RemovalGuard(len(s.Remove), s.Live, s.After)
+		// A source that matches nobody is more often a typo or an HR feed
+		// outage than a real emptying: its removals need a second look.
+		if c.Guard == "" && len(emptySources) > 0 && len(s.Remove) > 0 {
+			c.Guard = fmt.Sprintf("would remove %d members while %s resolved to nothing", len(s.Remove), strings.Join(emptySources, " and "))
+		}
 	}
 	if len(undecided) > 0 {
 		c.Undecided = strings.Join(undecided, "; ")

@@ -420,3 +420,17 @@ func TestPruneGuard(t *testing.T) {
 		t.Fatalf("five deletes, one with a member: %d guards, %q", p.Summary.Guards, p.Groups[0].Guard)
 	}
 }
+
+// A computed source that resolves to nothing (a typo, an HR feed outage)
+// makes its removals need --allow-mass-removal, however few.
+func TestEmptySourceTripsTheGuard(t *testing.T) {
+	live := liveFor(map[string]*LiveGroup{"g": marked("c1", model.ModeFull, "a", "b", "c")})
+	live.Computed["users:department eq 'Finance'"] = nil
+	g := desiredGroup(model.ModeFull, "a")
+	g.Membership.From = []model.Source{{Users: "department eq 'Finance'"}}
+	d := &model.Desired{Groups: map[string]model.Group{"g": g}}
+	p, _ := Compute(Input{Desired: d, Live: live, Commit: "c1"}, Options{})
+	if c := p.Groups[0]; c.Guard != `would remove 2 members while filter "department eq 'Finance'" resolved to nothing` {
+		t.Fatalf("guard %q", c.Guard)
+	}
+}

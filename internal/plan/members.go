@@ -58,18 +58,25 @@ func (cp *computer) explicit(g *model.Group, forLast bool) []Member {
 
 // computed resolves a declaration's computed sources as they are now, and
 // records on c the live inputs it used and what a reviewer should know.
-func (cp *computer) computed(g *model.Group, c *GroupChange) []Member {
+// It also names the sources that resolved to nothing.
+func (cp *computer) computed(g *model.Group, c *GroupChange) (members []Member, empty []string) {
 	var out []Member
 	for _, s := range g.Membership.From {
+		var got []Member
+		what := "group " + s.Group
 		if s.Group != "" {
-			out = append(out, cp.mirror(s.Group, c)...)
-			continue
+			got = cp.mirror(s.Group, c)
+		} else {
+			users := cp.live.Computed["users:"+s.Users]
+			c.Inputs = append(c.Inputs, LiveInput{Filter: s.Users, Fingerprint: fingerprintIDs(users)})
+			got, what = toMembers(users), fmt.Sprintf("filter %q", s.Users)
 		}
-		users := cp.live.Computed["users:"+s.Users]
-		c.Inputs = append(c.Inputs, LiveInput{Filter: s.Users, Fingerprint: fingerprintIDs(users)})
-		out = append(out, toMembers(users)...)
+		if len(got) == 0 {
+			empty = append(empty, what)
+		}
+		out = append(out, got...)
 	}
-	return dedupe(out)
+	return dedupe(out), empty
 }
 
 // mirror is the members a computed source copies. For a declared group

@@ -133,6 +133,9 @@ func TestUsersConformance(t *testing.T) {
 			absent:   []string{`"department"`, `"accountEnabled"`}},
 		{name: "select returns the keys and id", method: "GET", path: "/v1.0/users?$select=department", status: 200,
 			contains: []string{`"department":"Finance"`, `"id":"` + alice + `"`}, absent: []string{`"displayName"`}},
+		// A typo in a filter is Graph's 400, never an empty result.
+		{name: "filter on an unknown property", method: "GET", path: "/v1.0/users?$filter=departmnt%20eq%20'Finance'", status: 400,
+			contains: []string{`Could not find a property named 'departmnt' on type 'microsoft.graph.user'.`}},
 		{name: "get by id", method: "GET", path: "/v1.0/users/" + alice, status: 200, contains: []string{`"displayName":"Alice"`, `$metadata#users/$entity`}},
 		{name: "get by upn ignores case", method: "GET", path: "/v1.0/users/Alice@Contoso.com", status: 200, contains: []string{`"id":"` + alice + `"`}},
 		// §6.1 error shape.

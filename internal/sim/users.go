@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/odata"
 )
 
 // defaultUserProperties is the property set of GET /users without $select
@@ -62,6 +65,17 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	lq, ok := parseList(w, r)
 	if !ok {
 		return
+	}
+	// A filter on a property the user resource does not have is Graph's
+	// 400, never an empty result (which would read as "nobody matches").
+	if lq.filter != nil {
+		for _, p := range odata.Properties(lq.filter) {
+			if !model.KnownUserProperty(p.Path) {
+				writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+					"Could not find a property named '"+p.Path[0]+"' on type 'microsoft.graph.user'.")
+				return
+			}
+		}
 	}
 	all := make([]map[string]any, 0, len(s.t.userOrder))
 	for _, id := range s.t.userOrder {

@@ -74,6 +74,11 @@ var cases = []badCase{
 	{"profile core property", `profileMappings: p: {sharePoint: {adminUrl: "https://contoso-admin.sharepoint.com", site: "https://contoso.sharepoint.com/sites/hr", folder: "F"}, properties: Department: "department"}`, "c.cue:3:172", `"Department" is synchronized from Entra`},
 	{"profile bad admin URL", `profileMappings: p: {sharePoint: {adminUrl: "http://contoso.sharepoint.com", site: "https://contoso.sharepoint.com/", folder: "F"}, properties: X: "city"}`, "c.cue:3:45", "want https://<tenant>-admin.sharepoint.com"},
 	{"bad membership mode", `groups: a: {displayName: "A", membership: mode: "partial"}`, "c.cue:3:49", `"partial" is not allowed: want one of "full", "incremental"`},
+	{"unknown filter property", `groups: a: {displayName: "A", membership: from: [{users: "departmnt eq 'Finance'"}]}`, "c.cue:3:59", `users have no property "departmnt"`},
+	{"unknown rule property", `groups: a: {displayName: "A", dynamicRule: "user.departmnt -eq \"x\""}`, "c.cue:3:45", `"user.departmnt" is not a property rules can use`},
+	{"Microsoft 365 group with a device", `groups: a: {displayName: "A", kind: "microsoft365", membership: devices: ["D"]}`, "c.cue:3:74", "takes only users as members, not devices"},
+	{"Microsoft 365 group nested", `groups: a: {displayName: "A", membership: groups: ["b"]}` + "\n" + `groups: b: {displayName: "B", kind: "microsoft365"}`, "c.cue:3:52", "is a Microsoft 365 group, which cannot be a member"},
+	{"visibility on a security group", `groups: a: {displayName: "A", visibility: "Private"}`, "c.cue:3:43", `visibility applies only to kind "microsoft365"`},
 	{"HiddenMembership on security group", `groups: a: {displayName: "A", visibility: "HiddenMembership"}`, "c.cue:3:43", `only for kind "microsoft365"`},
 	{"computed source with both fields", `groups: a: {displayName: "A", membership: from: [{group: "a", users: "x eq 'y'"}]}`, "c.cue:3:51", "field not allowed"},
 	{"no files", "", "", "no .cue files"},
@@ -120,7 +125,10 @@ func TestBadInput(t *testing.T) {
 // good input.
 func TestValidConfigsHaveNoDiagnostics(t *testing.T) {
 	for _, src := range []string{
-		`groups: a: {displayName: "A", membership: {mode: "full", users: ["id:` + guid + `", "a.b@contoso.com"], groups: ["b"]}}` + "\n" + `groups: b: {displayName: "B", kind: "microsoft365", visibility: "HiddenMembership"}`,
+		`groups: a: {displayName: "A", membership: {mode: "full", users: ["id:` + guid + `", "a.b@contoso.com"], groups: ["b"]}}` + "\n" + `groups: b: {displayName: "B", kind: "security"}` + "\n" +
+			`groups: c: {displayName: "C", kind: "microsoft365", visibility: "HiddenMembership", membership: users: ["a@contoso.com"]}`,
+		`groups: f: {displayName: "F", membership: from: [{users: "department eq 'X' and extension_0123456789abcdef0123456789abcdef_costCenter eq '1' and onPremisesExtensionAttributes/extensionAttribute3 eq 'y' and assignedLicenses/any(x:x/skuId eq ` + guid + `)"}]}`,
+		`groups: r: {displayName: "R", dynamicRule: "(user.department -eq \"a\") -and (user.extensionAttribute7 -eq \"b\") -and (user.assignedPlans -any (assignedPlan.capabilityStatus -eq \"Enabled\"))"}`,
 		`groups: d: {displayName: "D", dynamicRule: "user.department -in [\"a\",\"b\"]"}`,
 		`crossTenant: partners: p: {tenantId: "` + guid + `", automaticUserConsentSettings: outboundAllowed: true}` + "\n" +
 			`crossTenant: syncJobs: j: {displayName: "J", targetTenantId: "` + guid + `", scope: users: ["a@contoso.com"], attributeMappings: x: remove: true}`,

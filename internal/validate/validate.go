@@ -148,6 +148,28 @@ func (c *checker) groups() {
 		}
 		if g.Visibility == "HiddenMembership" && g.Kind != model.GroupMicrosoft365 {
 			c.errorf(at("visibility"), `visibility "HiddenMembership" is only for kind "microsoft365" groups`)
+		} else if g.Visibility != "" && g.Kind != model.GroupMicrosoft365 {
+			c.errorf(at("visibility"), `visibility applies only to kind "microsoft365" groups; remove it from this security group`)
+		}
+		// Graph's member types (group resource, "Group types in Microsoft
+		// Entra ID and Microsoft Graph"): a Microsoft 365 group takes only
+		// users, and cannot be a member of another group.
+		if m := g.Membership; m != nil && g.Kind == model.GroupMicrosoft365 {
+			for _, f := range []struct {
+				name string
+				n    int
+			}{{"groups", len(m.Groups)}, {"devices", len(m.Devices)}, {"servicePrincipals", len(m.ServicePrincipals)}} {
+				if f.n > 0 {
+					c.errorf(at("membership", f.name), "a Microsoft 365 group takes only users as members, not %s", f.name)
+				}
+			}
+		}
+		if m := g.Membership; m != nil {
+			for i, r := range m.Groups {
+				if other, ok := c.d.Groups[r]; ok && other.Kind == model.GroupMicrosoft365 {
+					c.errorf(at("membership", "groups", i), "groups.%s is a Microsoft 365 group, which cannot be a member of another group", r)
+				}
+			}
 		}
 		c.refList(append(gp, "owners"), refUser, g.Owners)
 
@@ -272,27 +294,37 @@ func stringOffset(r *diag.Range, raw string, offset int) *diag.Range {
 }
 
 func (c *checker) filter(path, f string) {
-	_, err := odata.Parse(f)
+	e, err := odata.Parse(f)
 	var pe *odata.Error
 	if errors.As(err, &pe) {
-		c.ds = append(c.ds, diag.Diagnostic{
-			Severity: diag.Error, Path: path,
-			Summary: fmt.Sprintf("OData filter: %s", pe.Msg),
-			Subject: stringOffset(c.locate(path), f, pe.Offset),
-		})
+		c.at(path, f, pe.Offset, "OData filter: %s", pe.Msg)
+		return
+	}
+	for _, p := range odata.Properties(e) {
+		if !model.KnownUserProperty(p.Path) {
+			c.at(path, f, p.At, "OData filter: users have no property %q (Graph's user resource; directory extensions are extension_<appId>_<name>)", p.String())
+		}
 	}
 }
 
 func (c *checker) dynamicRule(path, rule string) {
-	_, err := dynrule.Parse(rule)
+	e, err := dynrule.Parse(rule)
 	var pe *dynrule.Error
 	if errors.As(err, &pe) {
-		c.ds = append(c.ds, diag.Diagnostic{
-			Severity: diag.Error, Path: path,
-			Summary: fmt.Sprintf("dynamic membership rule: %s", pe.Msg),
-			Subject: stringOffset(c.locate(path), rule, pe.Offset),
-		})
+		c.at(path, rule, pe.Offset, "dynamic membership rule: %s", pe.Msg)
+		return
 	}
+	for _, p := range dynrule.Properties(e) {
+		if !model.KnownRuleProperty(p.Name) {
+			c.at(path, rule, p.At, "dynamic membership rule: %q is not a property rules can use (Entra's supported properties; extensions are extension_<appId>_<name> or extensionAttribute1-15)", p.Name)
+		}
+	}
+}
+
+// at reports an error inside a string value, positioned at offset.
+func (c *checker) at(path, raw string, offset int, format string, args ...any) {
+	c.ds = append(c.ds, diag.Diagnostic{Severity: diag.Error, Path: path,
+		Summary: fmt.Sprintf(format, args...), Subject: stringOffset(c.locate(path), raw, offset)})
 }
 
 // coreProfileProperties are SharePoint profile properties that Entra
