@@ -220,7 +220,7 @@ func (f *planFlags) history() func(string) (*model.Desired, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir})
+		cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir, Symlinks: snap.Symlinks})
 		if cfg != nil {
 			ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
 		}

@@ -90,7 +90,7 @@ func (f *sourceFlags) load(rev string) (*loaded, error) {
 			return nil, err
 		}
 	}
-	files := config.Files{Files: snap.Files, Dir: snap.Dir}
+	files := config.Files{Files: snap.Files, Dir: snap.Dir, Symlinks: snap.Symlinks}
 	cfg, ds := config.Load(files)
 	if cfg != nil {
 		ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)

@@ -30,6 +30,8 @@ const virtualRoot = "/entrasync-repo"
 type Files struct {
 	Files map[string][]byte
 	Dir   string
+	// Symlinks are the paths of symbolic links, which are not read.
+	Symlinks []string
 }
 
 // Config is a loaded, schema-valid configuration.
@@ -128,6 +130,8 @@ func Load(files Files) (*Config, diag.Diagnostics) {
 		ds.Errorf(nil, "", "no .cue files in %s", displayDir(dir))
 		return nil, ds
 	}
+
+	ds = append(ds, checkFiles(files, dir)...)
 
 	ctx := cuecontext.New()
 	sv := ctx.CompileBytes(schema.Source, cue.Filename(schema.Filename))

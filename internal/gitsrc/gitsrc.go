@@ -12,6 +12,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -23,6 +24,9 @@ type Snapshot struct {
 	Dir string
 	// Commit is the full commit hash, or "" for the working tree.
 	Commit string
+	// Symlinks are .cue paths that are symbolic links: never read, in the
+	// working tree or at a revision, so that both read the same.
+	Symlinks []string
 }
 
 // maxFileSize bounds a single CUE file; anything larger is almost certainly
@@ -181,8 +185,13 @@ func (r *Repo) Read(rev, dir string) (*Snapshot, error) {
 		return nil, fmt.Errorf("reading tree of %s: %w", hash[:12], err)
 	}
 	files := map[string][]byte{}
+	var links []string
 	err = tree.Files().ForEach(func(f *object.File) error {
 		if !wanted(f.Name) {
+			return nil
+		}
+		if f.Mode == filemode.Symlink {
+			links = append(links, f.Name)
 			return nil
 		}
 		if f.Size > maxFileSize {
@@ -198,7 +207,7 @@ func (r *Repo) Read(rev, dir string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Snapshot{Files: files, Dir: dir, Commit: hash}, nil
+	return &Snapshot{Files: files, Dir: dir, Commit: hash, Symlinks: links}, nil
 }
 
 // wanted keeps CUE files, including cue.mod/module.cue and vendored
@@ -212,6 +221,7 @@ func wanted(name string) bool {
 // node_modules are skipped.
 func ReadWorkTree(root, dir string) (*Snapshot, error) {
 	files := map[string][]byte{}
+	var links []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -221,6 +231,11 @@ func ReadWorkTree(root, dir string) (*Snapshot, error) {
 			if p != root && (strings.HasPrefix(name, ".") || name == "node_modules") {
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if wanted(name) && d.Type()&fs.ModeSymlink != 0 {
+			rel, _ := filepath.Rel(root, p)
+			links = append(links, filepath.ToSlash(rel))
 			return nil
 		}
 		if !wanted(name) || !d.Type().IsRegular() {
@@ -244,7 +259,7 @@ func ReadWorkTree(root, dir string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Snapshot{Files: files, Dir: dir}, nil
+	return &Snapshot{Files: files, Dir: dir, Symlinks: links}, nil
 }
 
 // WorkTreeRoot picks the root a working-tree configuration is loaded from:

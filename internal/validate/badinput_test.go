@@ -2,6 +2,7 @@ package validate_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,6 +136,27 @@ func TestValidConfigsHaveNoDiagnostics(t *testing.T) {
 	} {
 		if ds := check(map[string]string{"c.cue": head + src + "\n"}); len(ds) > 0 {
 			t.Errorf("%s\n=> %v", src, ds)
+		}
+	}
+}
+
+// Files the CUE loader would leave out without a word are reported.
+func TestIgnoredFilesAreReported(t *testing.T) {
+	ds := check(map[string]string{
+		"a.cue":     head + `groups: a: displayName: "A"` + "\n",
+		"nopkg.cue": `groups: b: displayName: "B"` + "\n",
+		"sub/x.cue": "package cfg\n" + `groups: c: displayName: "C"` + "\n",
+		"z.cue":     "package cfg\n\n" + `groups: a: description: "also here"` + "\n",
+	})
+	want := map[string]diag.Severity{
+		`nopkg.cue:1:1: nopkg.cue has no package clause`:                       diag.Error,
+		`sub/x.cue:1:1: sub/x.cue is in a subdirectory of the repository root`: diag.Warning,
+		`z.cue:3:9: groups.a: groups.a is also declared in a.cue`:              diag.Warning,
+	}
+	for w, sev := range want {
+		i := slices.IndexFunc(ds, func(d diag.Diagnostic) bool { return strings.HasPrefix(d.String(), w) })
+		if i < 0 || ds[i].Severity != sev {
+			t.Errorf("missing %q (%v) in\n%v", w, sev, ds)
 		}
 	}
 }
