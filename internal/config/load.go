@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -276,7 +279,9 @@ func fromCUE(err error, user cue.Value) diag.Diagnostics {
 			r := makeRange(pos, token.NoPos)
 			if r == nil {
 				name := pos.Filename()
-				if strings.Contains(name, "/cue.mod/pkg/") || name == schema.Filename {
+				// One pointer into the schema is enough to find the rule.
+				if (strings.Contains(name, "/cue.mod/pkg/") || name == schema.Filename) &&
+					!slices.ContainsFunc(it.d.Related, func(r diag.Range) bool { return r.Filename == schema.Filename }) {
 					it.d.Related = append(it.d.Related, diag.Range{Filename: schema.Filename, Start: toPos(pos), End: toPos(pos)})
 				}
 				continue
@@ -428,7 +433,45 @@ func cuePath(elems []string) string {
 
 // explain rewrites the CUE messages users meet most into plainer words,
 // keeping CUE's text where it is already clear.
+// boundRe matches CUE's message for a value outside a length bound:
+// invalid value "…" (does not satisfy strings.MaxRunes(256)).
+var boundRe = regexp.MustCompile(`^invalid value (.*) \(does not satisfy (strings\.MaxRunes|strings\.MinRunes|list\.MaxItems|list\.MinItems)\((\d+)\)\)$`)
+
+// explainBound says a length bound in an administrator's words, without
+// a dump of the value: "at most 256 characters (got 300)".
+func explainBound(msg string) (string, bool) {
+	m := boundRe.FindStringSubmatch(msg)
+	if m == nil {
+		return "", false
+	}
+	value, bound, limit := m[1], m[2], m[3]
+	got := ""
+	if s, err := strconv.Unquote(value); err == nil {
+		got = fmt.Sprintf(" (got %d)", utf8.RuneCountInString(s))
+	} else if strings.HasPrefix(value, "[") {
+		var items []json.RawMessage
+		if json.Unmarshal([]byte(value), &items) == nil {
+			got = fmt.Sprintf(" (got %d)", len(items))
+		}
+	}
+	switch bound {
+	case "strings.MinRunes":
+		if limit == "1" {
+			return "must not be empty", true
+		}
+		return "at least " + limit + " characters" + got, true
+	case "strings.MaxRunes":
+		return "at most " + limit + " characters" + got, true
+	case "list.MinItems":
+		return "at least " + limit + " entries" + got, true
+	}
+	return "at most " + limit + " entries" + got, true
+}
+
 func explain(msg string) string {
+	if friendly, ok := explainBound(msg); ok {
+		return friendly
+	}
 	switch {
 	case msg == "field not allowed":
 		return "field not allowed by the entrasync schema (misspelled, or in the wrong place)"
