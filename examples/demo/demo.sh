@@ -68,6 +68,11 @@ run plan "${tenant[@]}" --full --target groups.sg-legacy-vpn || true
 run apply "${tenant[@]}" --full --target groups.sg-legacy-vpn --auto-approve
 members
 
+step "HR moves Carol from Finance to Sales: SG Finance follows its filter, with no commit"
+run sim set-user --state "$work/tenant.json" --user carol@contoso.com --set department=Sales
+run plan "${tenant[@]}"
+run apply "${tenant[@]}" --auto-approve
+
 step "A broken change is caught with positions (exit 1 expected)"
 cat > "$work/contoso/broken.cue" <<'CUE'
 package contoso
