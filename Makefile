@@ -13,12 +13,14 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/entrasync
 
 # test: vet, every test (internal/graph compiles msgraph-sdk-go: ~3 min and
-# ~4.5 GB cold, seconds warm), the race detector on the emulator, and a
-# check that golden files are up to date.
+# ~4.5 GB cold, seconds warm), the race detector on the emulator and on the
+# Graph adapter's concurrent batching, and a check that golden files are up
+# to date.
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(GO) test -race -short ./internal/sim/...
+	$(GO) test -race -short -run 'TestBatchFailures|TestFaultMatrix(InterruptedAfterEveryWrite|TokenExpiry)' ./internal/graph
 	$(MAKE) --no-print-directory golden-check
 
 test-short:
