@@ -2,6 +2,7 @@ package cli
 
 import (
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -91,10 +92,23 @@ func (f *sourceFlags) load(rev string) (*loaded, error) {
 		}
 	}
 	files := config.Files{Files: snap.Files, Dir: snap.Dir, Symlinks: snap.Symlinks}
-	cfg, ds := config.Load(files)
-	if cfg != nil {
+	cfg, partial, ds := config.LoadAll(files)
+	switch {
+	case cfg != nil:
 		ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
-		ds.Sort()
+	case partial != nil:
+		// Schema and semantic errors in one pass; a semantic error at the
+		// same place as a schema error would only repeat it.
+		for _, d := range validate.Desired(partial.Desired, partial.Locate) {
+			if !slices.ContainsFunc(ds, func(x diag.Diagnostic) bool { return sameSubject(x.Subject, d.Subject) }) {
+				ds = append(ds, d)
+			}
+		}
 	}
+	ds.Sort()
 	return &loaded{cfg: cfg, commit: snap.Commit, diags: ds, absent: !config.HasPackage(files), dirty: dirty}, nil
+}
+
+func sameSubject(a, b *diag.Range) bool {
+	return a != nil && b != nil && a.Filename == b.Filename && a.Start.Line == b.Start.Line && a.Start.Column == b.Start.Column
 }

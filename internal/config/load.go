@@ -123,15 +123,25 @@ func userFile(filename string) (string, bool) {
 // Load unifies the configuration package in files.Dir with the schema and
 // decodes it. Diagnostics are sorted; on any error the returned Config is nil.
 func Load(files Files) (*Config, diag.Diagnostics) {
+	cfg, _, ds := LoadAll(files)
+	return cfg, ds
+}
+
+// LoadAll is Load, and when the schema finds errors it also returns the
+// configuration as written, decoded without the schema where that is
+// possible, so the semantic checks can run in the same pass and an
+// administrator sees every error at once. The partial Config is never
+// to be applied: only checked.
+func LoadAll(files Files) (*Config, *Config, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	dir := path.Clean(files.Dir)
 	if dir == ".." || strings.HasPrefix(dir, "../") || path.IsAbs(dir) {
 		ds.Errorf(nil, "", "configuration directory %q is outside the repository", files.Dir)
-		return nil, ds
+		return nil, nil, ds
 	}
 	if !HasPackage(files) {
 		ds.Errorf(nil, "", "no .cue files in %s", displayDir(dir))
-		return nil, ds
+		return nil, nil, ds
 	}
 
 	ds = append(ds, checkFiles(files, dir)...)
@@ -156,12 +166,12 @@ func Load(files Files) (*Config, diag.Diagnostics) {
 	insts := load.Instances([]string{"."}, cfg)
 	if len(insts) != 1 {
 		ds.Errorf(nil, "", "%s: expected one CUE package, found %d", displayDir(dir), len(insts))
-		return nil, ds
+		return nil, nil, ds
 	}
 	if err := insts[0].Err; err != nil {
 		ds = append(ds, fromCUE(err, cue.Value{})...)
 		ds.Sort()
-		return nil, ds
+		return nil, nil, ds
 	}
 	user := ctx.BuildInstance(insts[0])
 	unified := root.Unify(user)
@@ -172,7 +182,7 @@ func Load(files Files) (*Config, diag.Diagnostics) {
 	}
 	if ds.HasErrors() {
 		ds.Sort()
-		return nil, ds
+		return nil, relaxed(user), ds
 	}
 
 	// MarshalJSON + encoding/json is about 3x faster than Value.Decode on
@@ -181,15 +191,46 @@ func Load(files Files) (*Config, diag.Diagnostics) {
 	if err != nil {
 		ds = append(ds, fromCUE(err, user)...)
 		ds.Sort()
-		return nil, ds
+		return nil, nil, ds
 	}
 	var d model.Desired
 	if err := json.Unmarshal(data, &d); err != nil {
 		ds.Errorf(nil, "", "decoding configuration: %v", err)
-		return nil, ds
+		return nil, nil, ds
 	}
 	applyDerivedDefaults(&d)
-	return &Config{Desired: &d, user: user}, ds
+	return &Config{Desired: &d, user: user}, nil, ds
+}
+
+// relaxed decodes the user's values without the schema, with the
+// schema's defaults that the semantic checks rely on; nil when the values
+// do not decode.
+func relaxed(user cue.Value) *Config {
+	if !user.Exists() || user.Err() != nil {
+		return nil
+	}
+	data, err := user.MarshalJSON()
+	if err != nil {
+		return nil
+	}
+	var d model.Desired
+	if json.Unmarshal(data, &d) != nil {
+		return nil
+	}
+	if d.Configuration == "" {
+		d.Configuration = "default"
+	}
+	for key, g := range d.Groups {
+		if g.Kind == "" {
+			g.Kind = model.GroupSecurity
+		}
+		if g.Membership != nil && g.Membership.Mode == "" {
+			g.Membership.Mode = model.ModeIncremental
+		}
+		d.Groups[key] = g
+	}
+	applyDerivedDefaults(&d)
+	return &Config{Desired: &d, user: user}
 }
 
 // applyDerivedDefaults sets the defaults that depend on an object's key,
