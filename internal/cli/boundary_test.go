@@ -20,7 +20,7 @@ func TestImportBoundaries(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	// Spelled in pieces so that text searches for real imports of these
-	// (shared/hooks/before-stop) do not match this checker.
+	// (a review hook greps for them) do not match this checker.
 	msgraph := "github.com/" + "microsoftgraph/"
 	heavy := []string{msgraph, "github.com/Azure/azure-sdk-for-go/sdk/" + "azidentity"}
 	owners := map[string]string{ // direct import prefix -> the one package allowed to import it

@@ -186,7 +186,7 @@ func LoadAll(files Files) (*Config, *Config, diag.Diagnostics) {
 	}
 
 	// MarshalJSON + encoding/json is about 3x faster than Value.Decode on
-	// large configurations (shared/reference/measurements.md).
+	// large configurations (measured on 10,000 groups).
 	data, err := unified.MarshalJSON()
 	if err != nil {
 		ds = append(ds, fromCUE(err, user)...)
