@@ -70,12 +70,17 @@ func members(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	names, err := sim.MemberNames(st, args[1])
 	ts.Check(err)
+	expect(ts, neg, "members of "+args[1], names, args[2])
+}
+
+// expect compares sorted names, comma-separated ("-" for none), with want.
+func expect(ts *testscript.TestScript, neg bool, what string, names []string, want string) {
 	have := strings.Join(names, ",")
 	if have == "" {
 		have = "-"
 	}
-	if (have == args[2]) == neg {
-		ts.Fatalf("members of %s: %s (want %s)", args[1], have, args[2])
+	if (have == want) == neg {
+		ts.Fatalf("%s: %s (want %s)", what, have, want)
 	}
 }
 
@@ -125,13 +130,7 @@ func owners(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	slices.Sort(names)
-	have := strings.Join(names, ",")
-	if have == "" {
-		have = "-"
-	}
-	if (have == args[2]) == neg {
-		ts.Fatalf("owners of %s: %s (want %s)", args[1], have, args[2])
-	}
+	expect(ts, neg, "owners of "+args[1], names, args[2])
 }
 
 // unchanged BEFORE AFTER: the two state files hold the same tenant, so no
