@@ -407,13 +407,11 @@ func (r *run) markerFor(key string) *entra.Marker {
 			Address: addr, Role: entra.RoleSources, AppliedAt: now}
 	}
 	c := r.p.Groups[slices.IndexFunc(r.p.Groups, func(c plan.GroupChange) bool { return c.Address == key })]
-	m := &entra.Marker{Tenant: r.p.Tenant, Configuration: r.p.Configuration, Address: c.Address, Mode: c.Mode, AppliedAt: now}
-	if c.Marker != nil {
-		m.Origin = c.Marker.Origin
-		m.Commit, m.Pending, m.Renamed = c.Marker.Commit, c.Marker.Pending, c.Marker.Renamed
-		m.Sources, m.Owners, m.OwedOwners = c.Marker.Sources, c.Marker.Owners, c.Marker.OwedOwners
-	}
-	return m
+	m := *c.Marker
+	// Whose and where come from the plan itself, never from the marker a
+	// plan file carries.
+	m.Tenant, m.Configuration, m.Address, m.AppliedAt = r.p.Tenant, r.p.Configuration, c.Address, now
+	return &m
 }
 
 // recordGroup is the sources record created for the group at addr: a

@@ -52,7 +52,7 @@ type Marker struct {
 	// or SourcesNone; empty in markers written before records existed.
 	Sources   string               `json:"sources,omitempty"`
 	Mode      model.MembershipMode `json:"mode"`
-	AppliedAt time.Time            `json:"appliedAt"`
+	AppliedAt time.Time            `json:"appliedAt,omitzero"`
 }
 
 // The values of [Marker.Origin], [Marker.Sources] and [Marker.Owners].

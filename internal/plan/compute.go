@@ -82,7 +82,7 @@ func prune(g *LiveGroup, addr string, record *LiveGroup) GroupChange {
 			{Name: "members", Before: len(g.Members)}}}
 	if g.Marker.Origin != entra.OriginCreated {
 		c.Action = Release
-		c.Attributes = append(c.Attributes[:2], AttrChange{Name: "marker", Before: markerText(addr, &MarkerWrite{Commit: g.Marker.Commit})})
+		c.Attributes = append(c.Attributes[:2], AttrChange{Name: "marker", Before: markerText(g.Marker)})
 		c.Notes = append(c.Notes, "adopted, not created, by entrasync: released (its marker is removed), never deleted")
 		return c
 	}
@@ -375,11 +375,9 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 		c.Action = Create
 		c.Attributes = createAttributes(g)
 		c.Attributes = append(c.Attributes, AttrChange{Name: "uniqueName", After: UniqueName(cp.d.Configuration, addr)})
-		c.Marker = &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone, Origin: entra.OriginCreated}
-		if len(g.Owners) > 0 {
-			c.Marker.Owners = entra.OwnersManaged
-		}
-		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", After: markerText(addr, c.Marker)})
+		c.Marker = cp.newMarker(addr, &g, c.Sources, owedOwners)
+		c.Marker.Origin = entra.OriginCreated
+		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", After: markerText(c.Marker)})
 		return c, ds
 	}
 
@@ -398,16 +396,13 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	// The marker records the commit whose declaration the group now fully
 	// reflects. An add-only run leaves that commit where it is and adds
 	// its own to the pending list: the removals since are still owed.
-	write := &MarkerWrite{Commit: cp.commit, Sources: recordState(c.Sources), OwedOwners: owedOwners, Owners: entra.OwnersNone, Origin: entra.OriginAdopted}
+	write := cp.newMarker(addr, &g, c.Sources, owedOwners)
 	interrupted := marker == nil && bound.UniqueName != "" && strings.EqualFold(bound.UniqueName, UniqueName(cp.d.Configuration, addr))
 	if (marker != nil && marker.Origin == entra.OriginCreated) || interrupted {
 		write.Origin = entra.OriginCreated
 	}
 	if interrupted {
 		c.Notes = append(c.Notes, "created by an earlier apply that was interrupted before marking it: recognised by its uniqueName")
-	}
-	if len(g.Owners) > 0 || len(owedOwners) > 0 {
-		write.Owners = entra.OwnersManaged
 	}
 	if (sync == modeAddOnly || ownersOwed) && marker != nil {
 		switch {
@@ -427,21 +422,19 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 			ds.Errorf(locate(path), path, "%s was applied add-only %d times since commit %s, whose history this clone lacks; plan from a clone with the history (fetch-depth: 0) or apply --full --target %s", addr, len(write.Pending), short(marker.Commit), addr)
 		}
 	}
-	var declaredMode model.MembershipMode
-	if m != nil {
-		declaredMode = m.Mode
-	}
+	// The marker is written when anything in it but the commit differs,
+	// and the commit moves only when the group changed or its declaration
+	// did (rewriting every marker on every commit would cost a write per
+	// group per apply).
 	changed := len(c.Attributes) > 0 || !c.Members.Empty() || !c.Owners.Empty() || c.Sources.Changes()
 	renamed := marker != nil && marker.Address != addr
-	if marker == nil || renamed || marker.Mode != declaredMode || !slices.Equal(marker.Pending, write.Pending) || marker.Sources != write.Sources || marker.Owners != write.Owners || marker.Origin != write.Origin ||
-		marker.Tenant == "" || marker.Configuration != cp.d.Configuration || !slices.Equal(marker.OwedOwners, write.OwedOwners) || !slices.Equal(marker.Renamed, write.Renamed) ||
-		(marker.Commit != write.Commit && (changed || last == nil || !sameDeclaration(last, &g))) {
+	if !sameBesidesCommit(marker, write) || (marker.Commit != write.Commit && (changed || last == nil || !sameDeclaration(last, &g))) {
 		var before any
 		if marker != nil {
-			before = markerText(marker.Address, &MarkerWrite{Commit: marker.Commit, Pending: marker.Pending})
+			before = markerText(marker)
 		}
 		c.Marker = write
-		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", Before: before, After: markerText(addr, write)})
+		c.Attributes = append(c.Attributes, AttrChange{Name: "marker", Before: before, After: markerText(write)})
 	}
 	switch {
 	case marker == nil || renamed:
@@ -518,15 +511,43 @@ func recordState(s *SourcesRecord) string {
 	return entra.SourcesRecorded
 }
 
-func markerText(addr string, w *MarkerWrite) string {
-	out := addr + " (no commit)"
-	if w.Commit != "" {
-		out = addr + " @ " + short(w.Commit)
+func markerText(m *entra.Marker) string {
+	out := m.Address + " (no commit)"
+	if m.Commit != "" {
+		out = m.Address + " @ " + short(m.Commit)
 	}
-	if n := len(w.Pending); n > 0 {
+	if n := len(m.Pending); n > 0 {
 		out += fmt.Sprintf(" (+%d add-only, removals owed)", n)
 	}
 	return out
+}
+
+// newMarker is the marker of a group after a complete sync at this
+// plan's commit.
+func (cp *computer) newMarker(addr string, g *model.Group, sources *SourcesRecord, owedOwners []string) *entra.Marker {
+	m := &entra.Marker{Tenant: cp.d.Tenant.ID, Configuration: cp.d.Configuration, Origin: entra.OriginAdopted,
+		Address: addr, Commit: cp.commit, OwedOwners: owedOwners, Owners: entra.OwnersNone, Sources: recordState(sources)}
+	if g.Membership != nil {
+		m.Mode = g.Membership.Mode
+	}
+	if len(g.Owners) > 0 || len(owedOwners) > 0 {
+		m.Owners = entra.OwnersManaged
+	}
+	return m
+}
+
+// sameBesidesCommit reports whether a live marker already says all that a
+// new one would, but perhaps the commit. A marker from before tenants
+// were recorded is rewritten once.
+func sameBesidesCommit(live, want *entra.Marker) bool {
+	if live == nil || live.Tenant == "" {
+		return false
+	}
+	a, b := *live, *want
+	a.Commit, a.AppliedAt = b.Commit, b.AppliedAt
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
 }
 
 // sameDeclaration compares a group's members and owners as declared.

@@ -102,9 +102,9 @@ type GroupChange struct {
 	// Inputs fingerprint the other live data the change was computed
 	// from: computed sources and the sources record. Apply re-reads them.
 	Inputs []LiveInput `json:"inputs,omitempty"`
-	// Marker is what apply records in the group's marker once all of the
-	// group's writes succeeded; nil leaves the marker as it is.
-	Marker *MarkerWrite `json:"marker,omitempty"`
+	// Marker is the marker apply writes once all of the group's writes
+	// succeeded (apply stamps its time); nil leaves the marker as it is.
+	Marker *entra.Marker `json:"marker,omitempty"`
 	// Sources maintains the record of what the group's computed sources
 	// resolved to, which incremental sync needs to follow them.
 	Sources *SourcesRecord `json:"sources,omitempty"`
@@ -113,27 +113,6 @@ type GroupChange struct {
 	Undecided string `json:"undecided,omitempty"`
 	// Notes are other things a reviewer should know about the change.
 	Notes []string `json:"notes,omitempty"`
-}
-
-// MarkerWrite is the marker apply writes for a group.
-type MarkerWrite struct {
-	// Commit is the commit whose declaration the group will fully reflect.
-	Commit string `json:"commit"`
-	// Pending are commits applied add-only since Commit; their removals
-	// are still owed.
-	Pending []string `json:"pending,omitempty"`
-	// Renamed are earlier addresses the commits still declare it under.
-	Renamed []string `json:"renamed,omitempty"`
-	// OwedOwners are dropped owners Graph keeps as the last owner.
-	OwedOwners []string `json:"owed_owners,omitempty"`
-	// Origin is entra.OriginCreated or entra.OriginAdopted.
-	Origin string `json:"origin"`
-	// Owners says whether owners are managed afterwards (entra.OwnersManaged
-	// or entra.OwnersNone).
-	Owners string `json:"owners"`
-	// Sources says whether the group keeps a sources record afterwards
-	// (entra.SourcesRecorded or entra.SourcesNone).
-	Sources string `json:"sources"`
 }
 
 // LiveInput is one live input of a change besides the group itself: the users
