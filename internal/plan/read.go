@@ -287,16 +287,26 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 	byAddress := map[string]*entra.Group{}
 	var marked []entra.Group
 	records := map[string]entra.Group{}
+	// The uniqueNames this configuration gives the groups and records it
+	// creates, by address: an unmarked group carrying one was created by
+	// an apply interrupted before its marker was written.
+	created, recorded := map[string]string{}, map[string]string{}
+	for _, k := range keys {
+		addr := groupAddress(k)
+		created[strings.ToLower(UniqueName(d.Configuration, addr))] = addr
+		recorded[strings.ToLower(RecordUniqueName(d.Configuration, addr))] = addr
+	}
+	interrupted := map[string]*entra.Group{}
 	for i := range groups {
 		g := &groups[i]
 		if g.Marker == nil && g.UniqueName != "" {
-			// A record whose creation was interrupted before its marker.
-			for _, k := range keys {
-				if strings.EqualFold(g.UniqueName, RecordUniqueName(d.Configuration, groupAddress(k))) {
-					if _, seen := records[groupAddress(k)]; !seen {
-						records[groupAddress(k)] = *g
-					}
+			if addr, ok := recorded[strings.ToLower(g.UniqueName)]; ok {
+				if _, seen := records[addr]; !seen {
+					records[addr] = *g
 				}
+			}
+			if addr, ok := created[strings.ToLower(g.UniqueName)]; ok {
+				interrupted[addr] = g
 			}
 		}
 		if g.Marker == nil || !g.Marker.Ours(d.Tenant.ID, d.Configuration) {
@@ -334,10 +344,8 @@ func bind(d *model.Desired, keys []string, groups []entra.Group, locate diag.Loc
 		}
 		// A group this configuration created for this address, whose
 		// marker an interrupted apply never wrote: it is ours.
-		if i := slices.IndexFunc(groups, func(g entra.Group) bool {
-			return g.Marker == nil && g.UniqueName != "" && strings.EqualFold(g.UniqueName, UniqueName(d.Configuration, groupAddress(k)))
-		}); i >= 0 {
-			bindings[k] = &groups[i]
+		if g := interrupted[groupAddress(k)]; g != nil {
+			bindings[k] = g
 			continue
 		}
 		var candidates []*entra.Group
