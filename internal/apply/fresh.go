@@ -50,19 +50,22 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	inputIDs := slices.Clone(ids)
+	read := map[string]bool{}
+	for _, id := range ids {
+		read[id] = true
+	}
 	filters := map[string][]entra.Principal{}
 	for _, c := range p.Groups {
 		for _, in := range c.Inputs {
 			switch {
-			case in.GroupID != "" && !slices.Contains(inputIDs, in.GroupID):
-				inputIDs = append(inputIDs, in.GroupID)
+			case in.GroupID != "":
+				read[in.GroupID] = true
 			case in.Filter != "":
 				filters[in.Filter] = nil
 			}
 		}
 	}
-	members, err := r.Members(ctx, inputIDs)
+	members, err := r.Members(ctx, slices.Sorted(maps.Keys(read)))
 	if err != nil {
 		return nil, err
 	}
