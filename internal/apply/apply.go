@@ -332,7 +332,9 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	// record follows its group's key rename.
 	var markers batch
 	for _, c := range r.p.Groups {
-		if c.Action == plan.Delete || c.Action == plan.Release || len(r.errs[c.Address]) > 0 {
+		// A group whose record failed keeps its marker too: the marker
+		// must not claim a record that does not exist.
+		if c.Action == plan.Delete || c.Action == plan.Release || len(r.errs[c.Address])+len(r.errs[recordKey(c.Address)]) > 0 {
 			continue
 		}
 		if id := r.ids[c.Address]; id != "" && c.Marker != nil && !marked[c.Address] {

@@ -335,3 +335,24 @@ func TestKeyRenameByAdoption(t *testing.T) {
 		t.Fatalf("not converged: %+v", p.Groups)
 	}
 }
+
+// A group whose sources record could not be created keeps its old marker:
+// the marker never claims a record that does not exist.
+func TestFailedRecordKeepsTheMarker(t *testing.T) {
+	fake := entratest.New()
+	fake.AddUser("a@contoso.com", "department=Finance")
+	gid := fake.AddGroup(entra.Group{DisplayName: "Fin", MailNickname: "fin",
+		Marker: &entra.Marker{Tenant: entratest.FakeTenant, Address: "groups.fin", Commit: "c0", Origin: entra.OriginCreated,
+			Mode: model.ModeIncremental, Sources: entra.SourcesNone, Owners: entra.OwnersNone}})
+	d := &model.Desired{Groups: map[string]model.Group{"fin": {DisplayName: "Fin", Kind: model.GroupSecurity, MailNickname: "fin",
+		Membership: &model.Membership{Mode: model.ModeIncremental, From: []model.Source{{Users: "department eq 'Finance'"}}}}}}
+	tn := &tenant{t: t, fake: fake, history: map[string]*model.Desired{"c0": {Groups: map[string]model.Group{}}, "c1": d}}
+	fake.Fail[entra.OpCreateGroup] = map[string]error{"": errors.New("500 Service_InternalServerError")}
+	rep, err := apply.Run(context.Background(), tn.plan("c1", plan.Options{}), fake, apply.Options{ReadablePoll: time.Millisecond})
+	if err != nil || !rep.Failed() {
+		t.Fatalf("apply: %v %+v", err, rep)
+	}
+	if g, _ := fake.Group(gid); g.Marker.Commit != "c0" || g.Marker.Sources != entra.SourcesNone {
+		t.Fatalf("marker after a failed record: %+v", g.Marker)
+	}
+}
