@@ -16,10 +16,11 @@ import (
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 )
 
-// Batching (Graph's JSON batching guide; msgraph-sdk-go's batch request collection): up to 20 requests per $batch round
-// trip. Items are independent; a throttled (429) or unavailable (503, 504)
-// item is retried in a later batch after its own Retry-After, because the
-// SDK does not retry items inside a batch.
+// Batching (Graph's JSON batching guide; msgraph-sdk-go's batch request
+// collection): up to 20 requests per $batch round trip. Items are
+// independent; a throttled (429) or unavailable (503, 504) item is retried
+// in a later batch after its own Retry-After, because the SDK does not
+// retry items inside a batch.
 
 const (
 	batchSize      = 20
@@ -131,8 +132,8 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 // sendBatchRetrying sends one $batch, and sends it again with backoff
 // when the batch as a whole failed. A batch that creates a group is not
 // sent again: Graph may have created it before the answer was lost, and
-// a second create would make a duplicate (the next run recognises the
-// first by its marker, or reports it).
+// a second create would at best be refused for its uniqueName (the next
+// run recognises the first create by that uniqueName and finishes it).
 func (b *Backend) sendBatchRetrying(ctx context.Context, chunk []*call) ([]*call, float64, error) {
 	wait := batchBackoff
 	for attempt := 0; ; attempt++ {
