@@ -1,20 +1,51 @@
 package sim
 
 import (
+	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 )
 
-// Open extensions on groups (DC group-post-extensions / opentypeextension):
-// entrasync keeps its ownership marker in one named dev.entrasync.
+// Open extensions (Graph v1.0: opentypeextension, "Add custom data to
+// resources using extensions") on groups, where entrasync keeps its
+// ownership marker, and on the organization, where it records which
+// objects without extensions of their own (cross-tenant partners) a
+// configuration manages.
 
 func (s *Server) routeExtensions() {
-	s.mux.HandleFunc("GET /v1.0/groups/{id}/extensions", s.listExtensions)
-	s.mux.HandleFunc("POST /v1.0/groups/{id}/extensions", s.createExtension)
-	s.mux.HandleFunc("GET /v1.0/groups/{id}/extensions/{name}", s.getExtension)
-	s.mux.HandleFunc("PATCH /v1.0/groups/{id}/extensions/{name}", s.updateExtension)
-	s.mux.HandleFunc("DELETE /v1.0/groups/{id}/extensions/{name}", s.deleteExtension)
+	for _, owner := range []string{"groups", "organization"} {
+		base := "/v1.0/" + owner + "/{id}/extensions"
+		s.mux.HandleFunc("GET "+base, s.listExtensions)
+		s.mux.HandleFunc("POST "+base, s.createExtension)
+		s.mux.HandleFunc("GET "+base+"/{name}", s.getExtension)
+		s.mux.HandleFunc("PATCH "+base+"/{name}", s.updateExtension)
+		s.mux.HandleFunc("DELETE "+base+"/{name}", s.deleteExtension)
+	}
+}
+
+// maxExtensionData is the data an open extension may hold: "Open
+// extensions ... up to 2 KB of data" (Graph: extensibility overview,
+// open extension limits).
+const maxExtensionData = 2048
+
+// extensions finds the extension set of the object the request names:
+// a group or the organization. context is its @odata.context prefix.
+func (s *Server) extensions(w http.ResponseWriter, r *http.Request) (exts *map[string]map[string]any, context string, ok bool) {
+	id := r.PathValue("id")
+	if strings.HasPrefix(r.URL.Path, "/v1.0/organization/") {
+		if !strings.EqualFold(id, s.t.id) {
+			writeError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+			return nil, "", false
+		}
+		return &s.t.orgExtensions, "organization('" + s.t.id + "')", true
+	}
+	g, ok := s.group(w, r)
+	if !ok {
+		return nil, "", false
+	}
+	return &g.Extensions, "groups('" + g.ID + "')", true
 }
 
 func extensionBody(name string, props map[string]any) map[string]any {
@@ -25,22 +56,22 @@ func extensionBody(name string, props map[string]any) map[string]any {
 	return out
 }
 
-func extensionList(g *Group) []map[string]any {
+func extensionList(exts map[string]map[string]any) []map[string]any {
 	list := []map[string]any{}
-	for _, name := range slices.Sorted(maps.Keys(g.Extensions)) {
-		list = append(list, extensionBody(name, g.Extensions[name]))
+	for _, name := range slices.Sorted(maps.Keys(exts)) {
+		list = append(list, extensionBody(name, exts[name]))
 	}
 	return list
 }
 
 func (s *Server) listExtensions(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.group(w, r)
+	exts, ctx, ok := s.extensions(w, r)
 	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups('" + g.ID + "')/extensions",
-		"value":          extensionList(g),
+		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + ctx + "/extensions",
+		"value":          extensionList(*exts),
 	})
 }
 
@@ -54,11 +85,21 @@ func extensionInput(in map[string]any) (string, map[string]any) {
 	return name, props
 }
 
+// tooLarge answers 413 when an extension's data would exceed the limit.
+func tooLarge(w http.ResponseWriter, r *http.Request, props map[string]any) bool {
+	data, _ := json.Marshal(props)
+	if len(data) <= maxExtensionData {
+		return false
+	}
+	writeError(w, r, http.StatusRequestEntityTooLarge, "Request_EntityTooLarge", "The open extension exceeds the maximum size of 2 KB.")
+	return true
+}
+
 // createExtension is POST .../extensions with
 // {"@odata.type":"microsoft.graph.openTypeExtension","extensionName":…}:
 // 201; a second extension of the same name is a conflict.
 func (s *Server) createExtension(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.group(w, r)
+	exts, ctx, ok := s.extensions(w, r)
 	if !ok {
 		return
 	}
@@ -71,43 +112,46 @@ func (s *Server) createExtension(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'extensionName' of resource 'OpenTypeExtension'.")
 		return
 	}
-	if _, dup := g.Extensions[name]; dup {
+	if _, dup := (*exts)[name]; dup {
 		writeError(w, r, http.StatusConflict, "NameAlreadyExists", "An extension already exists with given id.")
 		return
 	}
-	if g.Extensions == nil {
-		g.Extensions = map[string]map[string]any{}
+	if tooLarge(w, r, props) {
+		return
 	}
-	g.Extensions[name] = props
+	if *exts == nil {
+		*exts = map[string]map[string]any{}
+	}
+	(*exts)[name] = props
 	body := extensionBody(name, props)
-	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups('" + g.ID + "')/extensions/$entity"
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#" + ctx + "/extensions/$entity"
 	writeJSON(w, http.StatusCreated, body)
 }
 
-func (s *Server) extension(w http.ResponseWriter, r *http.Request) (*Group, string, bool) {
-	g, ok := s.group(w, r)
+func (s *Server) extension(w http.ResponseWriter, r *http.Request) (map[string]map[string]any, string, bool) {
+	exts, _, ok := s.extensions(w, r)
 	if !ok {
 		return nil, "", false
 	}
 	name := r.PathValue("name")
-	if _, ok := g.Extensions[name]; !ok {
+	if _, ok := (*exts)[name]; !ok {
 		writeError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "The extension '"+name+"' was not found.")
 		return nil, "", false
 	}
-	return g, name, true
+	return *exts, name, true
 }
 
 func (s *Server) getExtension(w http.ResponseWriter, r *http.Request) {
-	g, name, ok := s.extension(w, r)
+	exts, name, ok := s.extension(w, r)
 	if ok {
-		writeJSON(w, http.StatusOK, extensionBody(name, g.Extensions[name]))
+		writeJSON(w, http.StatusOK, extensionBody(name, exts[name]))
 	}
 }
 
 // updateExtension is PATCH: properties given replace those stored;
 // null removes one. 204.
 func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
-	g, name, ok := s.extension(w, r)
+	exts, name, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
@@ -116,20 +160,25 @@ func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, props := extensionInput(in)
+	next := maps.Clone(exts[name])
 	for k, v := range props {
 		if v == nil {
-			delete(g.Extensions[name], k)
+			delete(next, k)
 		} else {
-			g.Extensions[name][k] = v
+			next[k] = v
 		}
 	}
+	if tooLarge(w, r, next) {
+		return
+	}
+	exts[name] = next
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) deleteExtension(w http.ResponseWriter, r *http.Request) {
-	g, name, ok := s.extension(w, r)
+	exts, name, ok := s.extension(w, r)
 	if ok {
-		delete(g.Extensions, name)
+		delete(exts, name)
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

@@ -83,7 +83,7 @@ func referencedLagging(w http.ResponseWriter, r *http.Request) {
 func groupBody(g *Group, lq listQuery) map[string]any {
 	body := project(g.props(), lq.sel, defaultGroupProperties)
 	if slices.Contains(lq.expand, "extensions") {
-		body["extensions"] = extensionList(g)
+		body["extensions"] = extensionList(g.Extensions)
 	}
 	return body
 }

@@ -1,6 +1,9 @@
 package sim
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
 
 // GET /organization (Graph's organization resource, "List organization"):
 // a collection with the one tenant the caller is signed in to. entrasync
@@ -18,6 +21,16 @@ func (s *Server) listOrganization(w http.ResponseWriter, r *http.Request) {
 	if s.t.domain != "" {
 		domains = append(domains, map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed"})
 	}
+	if msg := unsupportedExpand(lq.expand); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
+		return
+	}
 	org := map[string]any{"id": s.t.id, "displayName": s.t.domain, "verifiedDomains": domains}
-	page(w, r, lq, "organization", selectItems(lq, []map[string]any{org}, []string{"id", "displayName", "verifiedDomains"}))
+	items := selectItems(lq, []map[string]any{org}, []string{"id", "displayName", "verifiedDomains"})
+	if slices.Contains(lq.expand, "extensions") && len(items) == 1 {
+		// The organization supports open extensions like a group does
+		// ($expand=extensions on a GET).
+		items[0]["extensions"] = extensionList(s.t.orgExtensions)
+	}
+	page(w, r, lq, "organization", items)
 }

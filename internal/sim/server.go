@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"bytes"
 	"compress/gzip"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -51,6 +53,11 @@ type Options struct {
 
 	// Now is the clock (tests); defaults to time.Now.
 	Now func() time.Time
+
+	// WriteLog, when set, receives one line per successful write, batch
+	// items included: "METHOD /v1.0/path BODY" with the body as compact
+	// JSON. Tests read it to check exactly what a client sent.
+	WriteLog io.Writer
 }
 
 // Server serves the Graph v1.0 API over an emulated tenant.
@@ -103,6 +110,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeDeleted()
 	s.routeExtensions()
 	s.routeDelta()
+	s.routeCrossTenant()
 	s.mux.HandleFunc(batchRoute, s.batch)
 	return s, nil
 }
@@ -175,15 +183,34 @@ func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem b
 	} else if pct := s.buckets.usage(); pct >= 0.8 {
 		w.Header().Set("x-ms-throttle-limit-percentage", fmt.Sprintf("%.1f", pct))
 	}
+	var body []byte
+	if s.opts.WriteLog != nil && writes > 0 && r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
 	if writes > 0 && rec.status < 300 {
 		s.writesDone++
+		s.logWrite(r, body)
 	}
 	s.stats.record(r.Method, pattern, cost, writes, rec.status, batchItem)
 	if r.Method != http.MethodGet && rec.status < 300 {
 		s.markDirty()
 	}
+}
+
+// logWrite appends a successful write to Options.WriteLog.
+func (s *Server) logWrite(r *http.Request, body []byte) {
+	if s.opts.WriteLog == nil {
+		return
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) != nil {
+		compact.Reset()
+		compact.Write(body)
+	}
+	fmt.Fprintf(s.opts.WriteLog, "%s %s %s\n", r.Method, r.URL.EscapedPath(), compact.String())
 }
 
 type statusWriter struct {

@@ -23,6 +23,11 @@ type State struct {
 	DeletedItems []*Group `json:"deletedItems,omitempty"`
 	// Apps are the client credentials the token endpoint accepts.
 	Apps []*App `json:"apps,omitempty"`
+	// CrossTenant is the cross-tenant access policy.
+	CrossTenant *CrossTenant `json:"crossTenant,omitempty"`
+	// OrganizationExtensions are the organization's open extensions by
+	// extensionName.
+	OrganizationExtensions map[string]map[string]any `json:"organizationExtensions,omitempty"`
 }
 
 // User is a user object. Properties holds every other Graph property

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -28,6 +29,9 @@ type tenant struct {
 	tombstones []tombstone
 	// created records when objects were created, for replication lag.
 	created map[string]time.Time
+
+	crossTenant   CrossTenant
+	orgExtensions map[string]map[string]any
 }
 
 // tombstone is a deleted object as delta reports it.
@@ -43,7 +47,13 @@ func newTenant(st *State) (*tenant, error) {
 		id: st.TenantID, domain: st.Domain,
 		users: map[string]*User{}, upns: map[string]*User{}, groups: map[string]*Group{},
 		devices: map[string]*Device{}, sps: map[string]*ServicePrincipal{}, deleted: map[string]*Group{},
-		apps: st.Apps, created: map[string]time.Time{},
+		apps: st.Apps, created: map[string]time.Time{}, orgExtensions: st.OrganizationExtensions,
+	}
+	if c := cloneCrossTenant(st.CrossTenant); c != nil {
+		t.crossTenant = *c
+	}
+	if t.orgExtensions == nil {
+		t.orgExtensions = map[string]map[string]any{}
 	}
 	for _, u := range st.Users {
 		if err := t.addUser(u); err != nil {
@@ -178,7 +188,11 @@ func removeID(order []string, id string) []string {
 
 // snapshot converts the tenant back to its file form.
 func (t *tenant) snapshot() *State {
-	st := &State{TenantID: t.id, Domain: t.domain, Apps: t.apps}
+	st := &State{TenantID: t.id, Domain: t.domain, Apps: t.apps, CrossTenant: cloneCrossTenant(&t.crossTenant)}
+	if len(t.orgExtensions) > 0 {
+		data, _ := json.Marshal(t.orgExtensions)
+		_ = json.Unmarshal(data, &st.OrganizationExtensions)
+	}
 	for _, id := range t.userOrder {
 		st.Users = append(st.Users, t.users[id])
 	}
