@@ -198,6 +198,10 @@ func LoadAll(files Files) (*Config, *Config, diag.Diagnostics) {
 		ds.Errorf(nil, "", "decoding configuration: %v", err)
 		return nil, nil, ds
 	}
+	if err := model.AttachDeclared(&d, data); err != nil {
+		ds.Errorf(nil, "", "decoding configuration: %v", err)
+		return nil, nil, ds
+	}
 	applyDerivedDefaults(&d)
 	return &Config{Desired: &d, user: user}, nil, ds
 }
@@ -366,6 +370,7 @@ type cueItem struct {
 // `"distribution" is not allowed: want one of "security", "microsoft365"`,
 // or the alternatives' own messages (a regex bound) when they say more.
 func mergeDisjunctions(items []cueItem) []diag.Diagnostic {
+	items = withoutNullAlternative(items)
 	disjunct := map[string]bool{}
 	for _, it := range items {
 		if strings.Contains(it.format, "errors in empty disjunction") {
@@ -419,6 +424,22 @@ func mergeDisjunctions(items []cueItem) []diag.Diagnostic {
 		out = append(out, merged)
 	}
 	return out
+}
+
+// withoutNullAlternative drops "conflicting values X and null" when an
+// error inside X explains the problem: a nullable setting (null | {…})
+// whose object is wrong is an error in the object, not a wish for null.
+func withoutNullAlternative(items []cueItem) []cueItem {
+	deeper := func(p string) bool {
+		return slices.ContainsFunc(items, func(x cueItem) bool { return strings.HasPrefix(x.d.Path, p+".") })
+	}
+	return slices.DeleteFunc(slices.Clone(items), func(x cueItem) bool {
+		if !strings.HasPrefix(x.format, "conflicting values %s and %s") || len(x.args) < 2 {
+			return false
+		}
+		isNull := fmt.Sprint(x.args[0]) == "null" || fmt.Sprint(x.args[1]) == "null"
+		return isNull && deeper(x.d.Path)
+	})
 }
 
 // commonValue finds the value present in every conflict (the user's) and

@@ -227,7 +227,17 @@ type Reader interface {
 	Members(ctx context.Context, groupIDs []string) (map[string][]Principal, error)
 	// Owners returns the owners of each group, by group id.
 	Owners(ctx context.Context, groupIDs []string) (map[string][]Principal, error)
+
+	// Documents reads resources by path under the API root (for example
+	// "policies/crossTenantAccessPolicy/default"), as JSON objects; a
+	// resource that does not exist (404) is absent from the result.
+	Documents(ctx context.Context, paths []string) (map[string]Document, error)
+	// Collection reads every page of a collection by path.
+	Collection(ctx context.Context, path string) ([]Document, error)
 }
+
+// Document is a resource as Graph returns it, annotations removed.
+type Document = map[string]any
 
 // OpKind is the kind of a write.
 type OpKind string
@@ -244,6 +254,10 @@ const (
 	OpSetMarker     OpKind = "setMarker"
 	// OpRemoveMarker releases a group: entrasync no longer manages it.
 	OpRemoveMarker OpKind = "removeMarker"
+	// OpRequest is one request on a resource by path: the writes of the
+	// kinds that are documents rather than groups (cross-tenant policies).
+	// A DELETE of a resource that is already gone succeeds.
+	OpRequest OpKind = "request"
 )
 
 // Op is one write. GroupID is empty for OpCreateGroup.
@@ -257,6 +271,15 @@ type Op struct {
 	// IDs are the member or owner object ids to add or remove.
 	IDs    []string
 	Marker *Marker
+	// Request is the request of an OpRequest.
+	Request *Request
+}
+
+// Request is a write to a resource by path under the API root.
+type Request struct {
+	Method string         `json:"method"`
+	Path   string         `json:"path"`
+	Body   map[string]any `json:"body,omitempty"`
 }
 
 // Result is the outcome of one Op. Adding an existing member and removing

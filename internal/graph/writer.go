@@ -179,6 +179,8 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 			answer(never)(s, res)
 			return nil
 		})}
+	case entra.OpRequest:
+		return []*step{b.requestStep(i, op.Request)}
 	}
 	return []*step{{c: &call{err: errUnsupported(op.Kind)}, op: i, then: answer(never)}}
 }

@@ -1,5 +1,10 @@
 package model
 
+import (
+	"encoding/json"
+	"slices"
+)
+
 // The cross-tenant types below use Graph's own property names
 // (crossTenantAccessPolicyConfigurationPartner and friends) so that a
 // configuration reads like the Graph documentation. A nil pointer means
@@ -14,6 +19,48 @@ type PolicySettings struct {
 	B2BDirectConnectInbound      *B2BSetting         `json:"b2bDirectConnectInbound,omitempty"`
 	B2BDirectConnectOutbound     *B2BSetting         `json:"b2bDirectConnectOutbound,omitempty"`
 	TenantRestrictions           *TenantRestrictions `json:"tenantRestrictions,omitempty"`
+
+	// Declared is the settings as written, as a JSON document: it keeps
+	// what the typed fields cannot, an explicit null ("inherit the
+	// default") apart from a setting left out ("leave it alone"). Set by
+	// [AttachDeclared].
+	Declared map[string]any `json:"-"`
+}
+
+// PolicySettingNames are the settings PolicySettings declares, in the
+// order Graph documents them.
+var PolicySettingNames = []string{"inboundTrust", "automaticUserConsentSettings", "b2bCollaborationInbound",
+	"b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound", "tenantRestrictions"}
+
+// AttachDeclared fills the Declared documents of the default policy and
+// the partners from the configuration's JSON form.
+func AttachDeclared(d *Desired, data []byte) error {
+	var doc struct {
+		CrossTenant struct {
+			Default  map[string]any            `json:"default"`
+			Partners map[string]map[string]any `json:"partners"`
+		} `json:"crossTenant"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	pick := func(all map[string]any, names ...string) map[string]any {
+		out := map[string]any{}
+		for _, n := range names {
+			if v, ok := all[n]; ok {
+				out[n] = v
+			}
+		}
+		return out
+	}
+	if d.CrossTenant.Default != nil {
+		d.CrossTenant.Default.Declared = pick(doc.CrossTenant.Default, PolicySettingNames...)
+	}
+	for key, p := range d.CrossTenant.Partners {
+		p.Declared = pick(doc.CrossTenant.Partners[key], append(slices.Clone(PolicySettingNames), "isServiceProvider")...)
+		d.CrossTenant.Partners[key] = p
+	}
+	return nil
 }
 
 // InboundTrust says which claims from the partner's tenant are trusted.
@@ -65,6 +112,9 @@ type Partner struct {
 	TenantID                string                   `json:"tenantId"`
 	IsServiceProvider       *bool                    `json:"isServiceProvider,omitempty"`
 	IdentitySynchronization *IdentitySynchronization `json:"identitySynchronization,omitempty"`
+	// Adopt takes over a partner configuration that exists and that no
+	// configuration manages.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // IdentitySynchronization is crossTenantIdentitySyncPolicyPartner: whether

@@ -144,23 +144,28 @@ func deleteRecord(record *LiveGroup) *SourcesRecord {
 	return &SourcesRecord{ID: record.ID, Action: Delete}
 }
 
+// count counts one change's action.
+func (s *Summary) count(a Action) {
+	switch a {
+	case Create:
+		s.Create++
+	case Update:
+		s.Update++
+	case Adopt:
+		s.Adopt++
+	case Delete:
+		s.Delete++
+	case Release:
+		s.Release++
+	case NoOp:
+		s.NoOp++
+	}
+}
+
 func summarize(p *Plan) Summary {
 	var s Summary
 	for _, c := range p.Groups {
-		switch c.Action {
-		case Create:
-			s.Create++
-		case Update:
-			s.Update++
-		case Adopt:
-			s.Adopt++
-		case Delete:
-			s.Delete++
-		case Release:
-			s.Release++
-		case NoOp:
-			s.NoOp++
-		}
+		s.count(c.Action)
 		if c.Members != nil {
 			s.MembersAdd += len(c.Members.Add)
 			s.MembersRemove += len(c.Members.Remove)
@@ -174,6 +179,12 @@ func summarize(p *Plan) Summary {
 		}
 		if c.Undecided != "" {
 			s.Undecided++
+		}
+	}
+	for _, c := range p.Objects {
+		s.count(c.Action)
+		if c.Guard != "" {
+			s.Guards++
 		}
 	}
 	s.Orphans = len(p.Orphans)

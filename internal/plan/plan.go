@@ -54,6 +54,10 @@ type Plan struct {
 	Notes []string `json:"notes,omitempty"`
 	// Groups are sorted by address.
 	Groups []GroupChange `json:"groups"`
+	// Objects are the changes to the kinds that are documents rather than
+	// groups (cross-tenant policies), sorted by address; the ownership
+	// record's change last.
+	Objects []ObjectChange `json:"objects,omitempty"`
 	// Orphans are marked groups no longer declared, left alone because
 	// prune is off.
 	Orphans []Orphan `json:"orphans,omitempty"`

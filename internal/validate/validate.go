@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/entrasync/entrasync/internal/diag"
@@ -400,6 +401,9 @@ func (c *checker) policy(base []any, p *model.PolicySettings) {
 	}
 }
 
+// target checks a b2b target. Users and groups are named as memberships
+// name them (a UPN, a declared group's key, id:GUID; a bare GUID is taken
+// as the object id it is); the plan resolves them to the ids Graph stores.
 func (c *checker) target(path, section string, t model.Target) {
 	switch {
 	case section == "usersAndGroups" && t.TargetType == "application",
@@ -413,14 +417,36 @@ func (c *checker) target(path, section string, t model.Target) {
 		if t.TargetType != "application" {
 			c.errorf(path, "%q needs targetType \"application\"", t.Target)
 		}
-	case !guidRe.MatchString(t.Target):
-		c.errorf(path, "target %q is neither an object id (GUID) nor a keyword (AllUsers, AllApplications, AllMicrosoftApps, Office365)", t.Target)
+	case guidRe.MatchString(t.Target):
+	case t.TargetType == "user":
+		c.ref(path, refUser, t.Target)
+	case t.TargetType == "group":
+		c.ref(path, refGroup, t.Target)
+	default:
+		c.errorf(path, "target %q is neither an application id (GUID) nor a keyword (AllApplications, AllMicrosoftApps, Office365)", t.Target)
+	}
+}
+
+// noNulls refuses null settings in the default policy, which has no
+// default of its own to inherit.
+func (c *checker) noNulls(base []any, doc map[string]any) {
+	for _, name := range model.SortedKeys(doc) {
+		v := doc[name]
+		if v == nil {
+			c.errorf(model.Path(append(slices.Clone(base), name)...), "null inherits the default, but this is the default policy: declare a value, or leave the setting out to leave it alone")
+		}
+		if m, ok := v.(map[string]any); ok {
+			c.noNulls(append(slices.Clone(base), name), m)
+		}
 	}
 }
 
 func (c *checker) crossTenant() {
 	ct := c.d.CrossTenant
 	c.policy([]any{"crossTenant", "default"}, ct.Default)
+	if ct.Default != nil {
+		c.noNulls([]any{"crossTenant", "default"}, ct.Default.Declared)
+	}
 	byTenant := map[string]string{}
 	for _, key := range model.SortedKeys(ct.Partners) {
 		p := ct.Partners[key]

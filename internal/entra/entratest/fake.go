@@ -33,6 +33,11 @@ type Fake struct {
 	Fail map[entra.OpKind]map[string]error
 	// Tenant is the tenant id TenantID answers.
 	Tenant string
+	// CollectionKey is the body property a POST files a new document
+	// under (see documents.go); "tenantId" by default.
+	CollectionKey string
+
+	docs map[string]entra.Document
 }
 
 // FakeTenant is the tenant id a new Fake answers.
@@ -52,7 +57,7 @@ var _ entra.Backend = (*Fake)(nil)
 func New() *Fake {
 	return &Fake{objects: map[string]entra.Principal{}, props: map[string]map[string]string{},
 		groups: map[string]*entra.Group{}, members: map[string]map[string]bool{}, owners: map[string]map[string]bool{},
-		Fail: map[entra.OpKind]map[string]error{}, Tenant: FakeTenant}
+		Fail: map[entra.OpKind]map[string]error{}, Tenant: FakeTenant, CollectionKey: "tenantId"}
 }
 
 func (f *Fake) id() string {
@@ -371,6 +376,11 @@ func (f *Fake) Apply(_ context.Context, ops []entra.Op) []entra.Result {
 			results[i] = res
 			continue
 		}
+		if op.Kind == entra.OpRequest {
+			res.Err = f.request(op.Request)
+			results[i] = res
+			continue
+		}
 		if op.Kind != entra.OpCreateGroup && f.groups[op.GroupID] == nil {
 			res.Err = fmt.Errorf("entratest: group %s does not exist", op.GroupID)
 			results[i] = res
@@ -441,6 +451,7 @@ func (f *Fake) Apply(_ context.Context, ops []entra.Op) []entra.Result {
 			f.groups[op.GroupID].Marker = &m
 		case entra.OpRemoveMarker:
 			f.groups[op.GroupID].Marker = nil
+		case entra.OpRequest: // handled above
 		}
 		results[i] = res
 	}

@@ -1,0 +1,102 @@
+package entratest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/entrasync/entrasync/internal/entra"
+)
+
+// Documents are resources by path, for the kinds that are documents rather
+// than groups. A collection is the set of documents one segment below its
+// path; POST adds one under the value of the body's Key property.
+
+// PutDocument stores a document at a path.
+func (f *Fake) PutDocument(path string, doc entra.Document) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.docs == nil {
+		f.docs = map[string]entra.Document{}
+	}
+	f.docs[path] = maps.Clone(doc)
+}
+
+// Document returns the document at a path, or nil.
+func (f *Fake) Document(path string) entra.Document {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.docs[path])
+}
+
+// Documents implements [entra.Reader].
+func (f *Fake) Documents(_ context.Context, paths []string) (map[string]entra.Document, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Documents")
+	out := map[string]entra.Document{}
+	for _, p := range paths {
+		if d, ok := f.docs[p]; ok {
+			out[p] = maps.Clone(d)
+		}
+	}
+	return out, nil
+}
+
+// Collection implements [entra.Reader].
+func (f *Fake) Collection(_ context.Context, path string) ([]entra.Document, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Collection")
+	var out []entra.Document
+	for _, p := range slices.Sorted(maps.Keys(f.docs)) {
+		if rest, ok := strings.CutPrefix(p, path+"/"); ok && !strings.Contains(rest, "/") {
+			out = append(out, maps.Clone(f.docs[p]))
+		}
+	}
+	return out, nil
+}
+
+// request applies an OpRequest: PUT stores, PATCH replaces the properties
+// given, DELETE removes (an absent document is success), POST adds a
+// document under its CollectionKey property.
+func (f *Fake) request(r *entra.Request) error {
+	if f.docs == nil {
+		f.docs = map[string]entra.Document{}
+	}
+	switch r.Method {
+	case "PUT":
+		if _, ok := f.docs[r.Path]; ok {
+			return fmt.Errorf("entratest: %s exists", r.Path)
+		}
+		f.docs[r.Path] = maps.Clone(r.Body)
+	case "PATCH":
+		d, ok := f.docs[r.Path]
+		if !ok {
+			return fmt.Errorf("entratest: %s does not exist", r.Path)
+		}
+		maps.Copy(d, r.Body)
+	case "DELETE":
+		for p := range f.docs {
+			if strings.HasPrefix(p, r.Path+"/") {
+				return fmt.Errorf("entratest: %s has children", r.Path)
+			}
+		}
+		delete(f.docs, r.Path)
+	case "POST":
+		key, _ := r.Body[f.CollectionKey].(string)
+		if key == "" {
+			return fmt.Errorf("entratest: POST %s without %s", r.Path, f.CollectionKey)
+		}
+		p := r.Path + "/" + key
+		if _, ok := f.docs[p]; ok {
+			return fmt.Errorf("entratest: %s exists", p)
+		}
+		f.docs[p] = maps.Clone(r.Body)
+	default:
+		return fmt.Errorf("entratest: method %s", r.Method)
+	}
+	return nil
+}

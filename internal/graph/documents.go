@@ -1,0 +1,103 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/entrasync/entrasync/internal/entra"
+)
+
+// Documents and requests serve the kinds that are resources by path rather
+// than groups (cross-tenant policies): reads travel 20 to a $batch like
+// every other read, and each write is one request in a $batch.
+
+// Documents implements [entra.Reader]: one GET per path, 404 read as absent.
+func (b *Backend) Documents(ctx context.Context, paths []string) (map[string]entra.Document, error) {
+	calls := make([]*call, len(paths))
+	for i, p := range paths {
+		calls[i] = &call{info: b.get("/"+p, nil, false)}
+	}
+	if err := b.runBatches(ctx, calls); err != nil {
+		return nil, err
+	}
+	out := map[string]entra.Document{}
+	for i, c := range calls {
+		switch e := c.failed(); {
+		case c.err != nil:
+			return nil, c.err
+		case e != nil && e.Status == 404:
+			continue
+		case e != nil:
+			return nil, fmt.Errorf("GET /%s: %w", paths[i], e)
+		}
+		var doc entra.Document
+		if err := json.Unmarshal(c.body, &doc); err != nil {
+			return nil, fmt.Errorf("GET /%s: %w", paths[i], err)
+		}
+		out[paths[i]] = withoutAnnotations(doc)
+	}
+	return out, nil
+}
+
+// Collection implements [entra.Reader], following every page.
+func (b *Backend) Collection(ctx context.Context, path string) ([]entra.Document, error) {
+	pages, err := b.listAll(ctx, []*abstractions.RequestInformation{b.get("/"+path, nil, false)})
+	if err != nil {
+		return nil, fmt.Errorf("GET /%s: %w", path, err)
+	}
+	var out []entra.Document
+	for _, raw := range pages[0] {
+		var doc entra.Document
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return nil, fmt.Errorf("GET /%s: %w", path, err)
+		}
+		out = append(out, withoutAnnotations(doc))
+	}
+	return out, nil
+}
+
+// withoutAnnotations drops the top-level OData control information
+// (@odata.context and friends), which is not part of the resource.
+func withoutAnnotations(doc entra.Document) entra.Document {
+	out := maps.Clone(doc)
+	for k := range out {
+		if strings.HasPrefix(k, "@odata.") {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
+// requestStep is the step of an OpRequest. A DELETE answered 404 deleted
+// what was asked already.
+func (b *Backend) requestStep(i int, r *entra.Request) *step {
+	var body any
+	if r.Body != nil {
+		body = r.Body
+	}
+	ok := never
+	if r.Method == "DELETE" {
+		ok = notFound
+	}
+	return &step{c: &call{info: b.body(method(r.Method), "/"+r.Path, body)}, op: i, then: answer(ok)}
+}
+
+// method maps a request's method to kiota's.
+func method(m string) abstractions.HttpMethod {
+	switch m {
+	case "POST":
+		return abstractions.POST
+	case "PUT":
+		return abstractions.PUT
+	case "PATCH":
+		return abstractions.PATCH
+	case "DELETE":
+		return abstractions.DELETE
+	}
+	return abstractions.GET
+}

@@ -1,0 +1,226 @@
+package plan
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
+)
+
+// Objects are the managed kinds other than groups: resources Graph
+// addresses by path and returns as documents (cross-tenant partners, the
+// default cross-tenant policy, and the kinds that follow). Each kind is a
+// [Kind]: it reads its live documents and diffs them against the
+// declaration. What every kind shares is written once, here and in apply:
+// the change value, ordering by phase, fingerprints of what was read, the
+// ownership record, the prune guard and rendering.
+
+// Phase orders an object's requests within an apply. Apply runs the
+// phases in this order, and within a phase each change's steps in order.
+type Phase string
+
+// The phases.
+const (
+	// PhaseClaim grows the ownership record before anything is created,
+	// so an apply interrupted after a create still knows the object is
+	// its own.
+	PhaseClaim Phase = "claim"
+	// PhaseWrite creates and updates objects, after groups are created
+	// (a partner may name a new group as a target) and before groups are
+	// deleted (an update may drop a group that is about to go).
+	PhaseWrite Phase = "write"
+	// PhaseRemove deletes objects, children first.
+	PhaseRemove Phase = "remove"
+	// PhaseRelease shrinks the ownership record once deletes are done.
+	PhaseRelease Phase = "release"
+)
+
+// Phases lists the phases in apply order.
+var Phases = []Phase{PhaseClaim, PhaseWrite, PhaseRemove, PhaseRelease}
+
+// ObjectChange is the change to one object that is a document.
+type ObjectChange struct {
+	Address string `json:"address"`
+	Action  Action `json:"action"`
+	// Name is what people recognise the object by (a partner's tenant id).
+	Name string `json:"name,omitempty"`
+	// Fields are the settings that change, by dotted path.
+	Fields []FieldChange `json:"fields,omitempty"`
+	// Steps are the requests apply sends.
+	Steps []Step `json:"steps,omitempty"`
+	// Reads fingerprint the live documents the change was computed from;
+	// apply re-reads them and refuses a plan they no longer match.
+	Reads []DocumentRead `json:"reads,omitempty"`
+	// Guard is set when the change needs --allow-mass-removal.
+	Guard string `json:"guard,omitempty"`
+	// Notes are what a reviewer should know.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// FieldChange is one setting's value before and after; nil is null
+// (for a partner: inherit the default).
+type FieldChange struct {
+	Path   string `json:"path"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
+}
+
+// Step is one request of a change.
+type Step struct {
+	Phase Phase `json:"phase"`
+	// What says what the request does, for the plan's reader.
+	What    string        `json:"what"`
+	Request entra.Request `json:"request"`
+	// Deletes names the object a DELETE removes: apply refuses the step
+	// unless the live ownership record says this configuration created it.
+	Deletes *Claim `json:"deletes,omitempty"`
+}
+
+// DocumentRead is one live document and its fingerprint ("absent" when it
+// did not exist).
+type DocumentRead struct {
+	Path        string `json:"path"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Read fingerprints a document as read.
+func Read(path string, doc entra.Document) DocumentRead {
+	return DocumentRead{Path: path, Fingerprint: FingerprintDocument(doc)}
+}
+
+// FingerprintDocument is a digest of a document's JSON (keys sorted);
+// "absent" for nil.
+func FingerprintDocument(doc entra.Document) string {
+	if doc == nil {
+		return "absent"
+	}
+	data, _ := json.Marshal(doc)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Kind plans one family of document objects.
+type Kind interface {
+	// Plan reads what the kind needs through env.Reader and returns the
+	// changes and the claims the ownership record must hold after apply.
+	Plan(ctx context.Context, env *Env) (KindPlan, diag.Diagnostics, error)
+}
+
+// KindPlan is what a kind planned.
+type KindPlan struct {
+	Changes []ObjectChange
+	// Claims are this configuration's claims of the kind after apply.
+	Claims []Claim
+	// Notes go to the plan's notes (objects no longer declared, …).
+	Notes []string
+}
+
+// Env is what a kind plans with.
+type Env struct {
+	Reader        entra.Reader
+	Desired       *model.Desired
+	Locate        diag.Locator
+	Options       Options
+	Configuration string
+	Tenant        string
+	// Ownership is every configuration's ownership record in the tenant.
+	Ownership *Ownership
+	// GroupRef is the id of the group a declared key names, or a
+	// placeholder ([AddressRef]) for a group this plan creates; false when
+	// the key names no group.
+	GroupRef func(key string) (string, bool)
+}
+
+// Targeted reports whether an address is in the plan's targets.
+func (e *Env) Targeted(addr string) bool {
+	return len(e.Options.Targets) == 0 || slices.Contains(e.Options.Targets, addr)
+}
+
+// AddressRef is how a request body names the id of a group this plan
+// creates: apply replaces the string with the new id before sending.
+func AddressRef(addr string) string { return "address:" + addr }
+
+// PlanKinds runs the kinds and adds their changes, with the ownership
+// record's change, to p.
+func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diagnostics, error) {
+	var ds diag.Diagnostics
+	var claims []Claim
+	for _, k := range kinds {
+		kp, kds, err := k.Plan(ctx, env)
+		if err != nil {
+			return ds, err
+		}
+		ds = append(ds, kds...)
+		p.Objects = append(p.Objects, kp.Changes...)
+		p.Notes = append(p.Notes, kp.Notes...)
+		claims = append(claims, kp.Claims...)
+	}
+	rc, err := env.Ownership.change(claims)
+	if err != nil {
+		return ds, err
+	}
+	if rc != nil {
+		p.Objects = append(p.Objects, *rc)
+	}
+	slices.SortStableFunc(p.Objects, func(a, b ObjectChange) int { return compareAddresses(a.Address, b.Address) })
+	guardPrunes(p)
+	p.Summary = summarize(p)
+	return ds, nil
+}
+
+// compareAddresses orders by kind in apply order, then key; the ownership
+// record last.
+func compareAddresses(a, b string) int {
+	pa, ea := model.ParseAddress(a)
+	pb, eb := model.ParseAddress(b)
+	switch {
+	case ea != nil || eb != nil:
+		return cmp.Or(cmp.Compare(boolRank(ea == nil), boolRank(eb == nil)), cmp.Compare(a, b))
+	}
+	return pa.Compare(pb)
+}
+
+func boolRank(ok bool) int {
+	if ok {
+		return 0
+	}
+	return 1
+}
+
+// guardPrunes stops a prune of many objects at once, groups and documents
+// counted together: every delete gets a guard when there are more than
+// maxPruneDeletes.
+func guardPrunes(p *Plan) {
+	n := 0
+	for _, c := range p.Groups {
+		if c.Action == Delete {
+			n++
+		}
+	}
+	for _, c := range p.Objects {
+		if c.Action == Delete {
+			n++
+		}
+	}
+	if n <= maxPruneDeletes {
+		return
+	}
+	why := fmt.Sprintf("prune would delete %d objects (more than %d)", n, maxPruneDeletes)
+	for i := range p.Groups {
+		if p.Groups[i].Action == Delete && p.Groups[i].Guard == "" {
+			p.Groups[i].Guard = why
+		}
+	}
+	for i := range p.Objects {
+		if p.Objects[i].Action == Delete && p.Objects[i].Guard == "" {
+			p.Objects[i].Guard = why
+		}
+	}
+}
