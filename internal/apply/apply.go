@@ -78,15 +78,11 @@ type Options struct {
 // many members and guards are not overridden.
 var ErrGuard = errors.New("apply: removal guard")
 
-// GuardError lists the changes that tripped a guard.
-type GuardError struct{ Changes []plan.GroupChange }
+// GuardError lists the changes that tripped a guard, as "address: guard".
+type GuardError struct{ Tripped []string }
 
 func (e *GuardError) Error() string {
-	var lines []string
-	for _, c := range e.Changes {
-		lines = append(lines, fmt.Sprintf("%s: %s", c.Address, c.Guard))
-	}
-	return "refusing to apply: " + strings.Join(lines, "; ") + " (review the plan; --allow-mass-removal applies it anyway)"
+	return "refusing to apply: " + strings.Join(e.Tripped, "; ") + " (review the plan; --allow-mass-removal applies it anyway)"
 }
 
 func (e *GuardError) Unwrap() error { return ErrGuard }
@@ -123,14 +119,19 @@ func Run(ctx context.Context, p *plan.Plan, b entra.Backend, opts Options) (*Rep
 		return nil, err
 	}
 	if !opts.AllowMassRemoval {
-		var tripped []plan.GroupChange
+		var tripped []string
 		for _, c := range p.Groups {
 			if c.Guard != "" {
-				tripped = append(tripped, c)
+				tripped = append(tripped, c.Address+": "+c.Guard)
+			}
+		}
+		for _, c := range p.Objects {
+			if c.Guard != "" {
+				tripped = append(tripped, c.Address+": "+c.Guard)
 			}
 		}
 		if len(tripped) > 0 {
-			return nil, &GuardError{Changes: tripped}
+			return nil, &GuardError{Tripped: tripped}
 		}
 	}
 	if opts.Progress == nil {
@@ -220,6 +221,9 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 			r.ids[recordKey(c.Address)] = c.Sources.ID
 		}
 	}
+	for _, c := range r.p.Objects {
+		total += len(c.Steps)
+	}
 	r.opts.Progress.Start(total)
 	defer r.opts.Progress.Finish()
 	rep := &Report{}
@@ -307,7 +311,11 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	r.phase(ctx, "remove members", r.setOps(groupKey, members, "", entra.OpRemoveMembers))
 	r.phase(ctx, "record sources", r.setOps(recordKey, sources, "", entra.OpRemoveMembers))
 
-	// 5. Deletes (prune), and records no longer needed.
+	// 5. The other kinds' claims and writes: after groups exist (a partner
+	// may name a new group), before groups are deleted.
+	r.objects(ctx, plan.PhaseClaim, plan.PhaseWrite)
+
+	// 6. Deletes (prune), and records no longer needed.
 	r.phase(ctx, "delete groups", r.ops(func(c plan.GroupChange) []entra.Op {
 		if c.Action != plan.Delete {
 			return nil
@@ -328,7 +336,10 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	}
 	r.phase(ctx, "delete records", drops)
 
-	// 6. Markers, last, and only for groups whose writes all succeeded; a
+	// 7. The other kinds' deletes, and the ownership record forgets them.
+	r.objects(ctx, plan.PhaseRemove, plan.PhaseRelease)
+
+	// 8. Markers, last, and only for groups whose writes all succeeded; a
 	// record follows its group's key rename.
 	var markers batch
 	for _, c := range r.p.Groups {
@@ -357,6 +368,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 		}
 		rep.Results = append(rep.Results, res)
 	}
+	rep.Results = append(rep.Results, r.objectResults()...)
 	return rep, nil
 }
 

@@ -109,6 +109,12 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 	}
 	stale = append(stale, ownership(p, byID)...)
 	rederiveGuards(p, members, filters)
+	objs, err := staleObjects(ctx, r, p)
+	if err != nil {
+		return nil, err
+	}
+	stale = append(stale, objs...)
+	plan.GuardPrunes(p)
 	for _, c := range p.Groups {
 		for _, in := range c.Inputs {
 			now := members[in.GroupID]

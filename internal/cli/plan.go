@@ -15,6 +15,7 @@ import (
 
 	"github.com/entrasync/entrasync/internal/apply"
 	"github.com/entrasync/entrasync/internal/config"
+	"github.com/entrasync/entrasync/internal/crosstenant"
 	"github.com/entrasync/entrasync/internal/diag"
 	"github.com/entrasync/entrasync/internal/gitsrc"
 	"github.com/entrasync/entrasync/internal/model"
@@ -90,11 +91,24 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 	if err := a.report(ds); err != nil {
 		return fail(err)
 	}
-	if err := checkTargets(f.targets, d, live); err != nil {
+	own, err := plan.ReadOwnership(ctx, tenant.Backend, d.Tenant.ID, d.Configuration)
+	if err != nil {
+		return fail(fmt.Errorf("reading %s: %w", tenant.Describe, err))
+	}
+	if err := checkTargets(f.targets, d, live, own); err != nil {
 		return fail(err)
 	}
 	p, ds := plan.Compute(plan.Input{Desired: d, Live: live, Commit: l.commit, Locate: l.cfg.Locate},
 		plan.Options{Full: f.full, Prune: f.prune, Targets: f.targets})
+	if err := a.report(ds); err != nil {
+		return fail(err)
+	}
+	env := &plan.Env{Reader: tenant.Backend, Desired: d, Locate: l.cfg.Locate, Options: p.Options,
+		Configuration: d.Configuration, Tenant: d.Tenant.ID, Ownership: own, GroupRef: groupRef(p, live)}
+	ds, err = plan.PlanKinds(ctx, p, env, crosstenant.Partners{}, crosstenant.Default{})
+	if err != nil {
+		return fail(fmt.Errorf("planning with %s: %w", tenant.Describe, err))
+	}
 	if err := a.report(ds); err != nil {
 		return fail(err)
 	}
@@ -129,15 +143,46 @@ func (a *app) openTenant(ctx context.Context, f *planFlags, want string) (Tenant
 	return tenant, nil
 }
 
+// groupRef names a declared group's id for the other kinds: the live id
+// of a group that exists, a placeholder apply fills in for one this plan
+// creates.
+func groupRef(p *plan.Plan, live *plan.Live) func(string) (string, bool) {
+	return func(key string) (string, bool) {
+		addr := model.Address{Kind: model.KindGroup, Key: key}.String()
+		for _, c := range p.Groups {
+			if c.Address != addr {
+				continue
+			}
+			if c.Action == plan.Create {
+				return plan.AddressRef(addr), true
+			}
+			return c.ID, c.ID != ""
+		}
+		if g := live.Groups[key]; g != nil {
+			return g.ID, true
+		}
+		return "", false
+	}
+}
+
 // checkTargets refuses a --target that names nothing declared or managed:
 // a typo must not plan "no changes".
-func checkTargets(targets []string, d *model.Desired, live *plan.Live) error {
+func checkTargets(targets []string, d *model.Desired, live *plan.Live, own *plan.Ownership) error {
 	var known []string
 	for key := range d.Groups {
 		known = append(known, model.Address{Kind: model.KindGroup, Key: key}.String())
 	}
 	for _, g := range live.Marked {
 		known = append(known, g.Marker.Address)
+	}
+	for key := range d.CrossTenant.Partners {
+		known = append(known, model.Address{Kind: model.KindPartner, Key: key}.String())
+	}
+	for _, c := range own.Ours("partners") {
+		known = append(known, model.Address{Kind: model.KindPartner, Key: c.Key}.String())
+	}
+	if d.CrossTenant.Default != nil {
+		known = append(known, model.Address{Kind: model.KindDefaultPolicy}.String())
 	}
 	slices.Sort(known)
 	for _, t := range targets {

@@ -170,7 +170,7 @@ func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diag
 		p.Objects = append(p.Objects, *rc)
 	}
 	slices.SortStableFunc(p.Objects, func(a, b ObjectChange) int { return compareAddresses(a.Address, b.Address) })
-	guardPrunes(p)
+	GuardPrunes(p)
 	p.Summary = summarize(p)
 	return ds, nil
 }
@@ -194,10 +194,10 @@ func boolRank(ok bool) int {
 	return 1
 }
 
-// guardPrunes stops a prune of many objects at once, groups and documents
+// GuardPrunes stops a prune of many objects at once, groups and documents
 // counted together: every delete gets a guard when there are more than
 // maxPruneDeletes.
-func guardPrunes(p *Plan) {
+func GuardPrunes(p *Plan) {
 	n := 0
 	for _, c := range p.Groups {
 		if c.Action == Delete {

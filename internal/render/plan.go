@@ -75,6 +75,12 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 			fmt.Fprintf(&b, "    %s removal guard: %s; apply stops unless --allow-mass-removal\n", st.paint(ansiRed+ansiBold, "!"), c.Guard)
 		}
 	}
+	for _, c := range p.Objects {
+		if c.Action == plan.NoOp && len(c.Notes) == 0 {
+			continue
+		}
+		writeObject(&b, c, st)
+	}
 	if len(p.Orphans) > 0 {
 		b.WriteString("\nNo longer declared, left alone because prune is off (--prune deletes them):\n")
 		for _, o := range p.Orphans {
@@ -96,10 +102,40 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 		fmt.Fprintf(&b, "%s The removals of %s could not be decided (above).\n", st.paint(ansiYellow+ansiBold, "!"), plural(s.Undecided, "group", "groups"))
 	}
 	if s.Guards > 0 {
-		fmt.Fprintf(&b, "%s %s would trip the removal guard.\n", st.paint(ansiRed+ansiBold, "!"), plural(s.Guards, "group", "groups"))
+		fmt.Fprintf(&b, "%s %s would trip the removal guard.\n", st.paint(ansiRed+ansiBold, "!"), plural(s.Guards, "change", "changes"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeObject prints the change to a document object: each setting that
+// changes, then each request apply will send.
+func writeObject(b *strings.Builder, c plan.ObjectChange, st Style) {
+	sym, colour := planSymbol(c.Action)
+	fmt.Fprintf(b, "\n%s %s (%s)", st.paint(colour, sym), st.paint(ansiBold, Clean(c.Address)), c.Action)
+	if c.Name != "" {
+		fmt.Fprintf(b, " %s", Clean(c.Name))
+	}
+	b.WriteByte('\n')
+	for _, f := range c.Fields {
+		switch {
+		case c.Action == plan.Create:
+			fmt.Fprintf(b, "    %s %s = %s\n", st.paint(ansiGreen, "+"), Clean(f.Path), Clean(value(f.After)))
+		case c.Action == plan.Delete:
+			fmt.Fprintf(b, "    %s %s = %s\n", st.paint(ansiRed, "-"), Clean(f.Path), Clean(value(f.Before)))
+		default:
+			fmt.Fprintf(b, "    %s %s: %s → %s\n", st.paint(ansiYellow, "~"), Clean(f.Path), Clean(value(f.Before)), Clean(value(f.After)))
+		}
+	}
+	for _, s := range c.Steps {
+		fmt.Fprintf(b, "    %s %s %s: %s\n", st.paint(ansiBold, "→"), s.Request.Method, Clean(s.Request.Path), Clean(s.What))
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(b, "    note: %s\n", Clean(n))
+	}
+	if c.Guard != "" {
+		fmt.Fprintf(b, "    %s guard: %s; apply stops unless --allow-mass-removal\n", st.paint(ansiRed+ansiBold, "!"), Clean(c.Guard))
+	}
 }
 
 // recordSummary says what happens to a sources record.
@@ -200,6 +236,15 @@ var planTemplate = template.Must(template.New("plan.md").Funcs(template.FuncMap{
 		var out []plan.GroupChange
 		for _, c := range p.Groups {
 			if c.Action != plan.NoOp || c.Undecided != "" || len(c.Notes) > 0 {
+				out = append(out, c)
+			}
+		}
+		return out
+	},
+	"objects": func(p *plan.Plan) []plan.ObjectChange {
+		var out []plan.ObjectChange
+		for _, c := range p.Objects {
+			if c.Action != plan.NoOp || len(c.Notes) > 0 {
 				out = append(out, c)
 			}
 		}
