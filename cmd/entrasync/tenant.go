@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -60,12 +61,22 @@ func openSim(spec cli.TenantSpec, path string) (cli.Tenant, error) {
 		return cli.Tenant{}, err
 	}
 	opts.StatePath = path
+	closeLog := func() error { return nil }
+	if name := spec.Getenv("ENTRASYNC_SIM_WRITE_LOG"); name != "" {
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return cli.Tenant{}, fmt.Errorf("ENTRASYNC_SIM_WRITE_LOG: %w", err)
+		}
+		opts.WriteLog, closeLog = f, f.Close
+	}
 	srv, err := sim.NewServer(st, opts)
 	if err != nil {
+		_ = closeLog()
 		return cli.Tenant{}, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		_ = closeLog()
 		return cli.Tenant{}, err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
@@ -74,6 +85,7 @@ func openSim(spec cli.TenantSpec, path string) (cli.Tenant, error) {
 	c, err := graph.NewClient(graph.Config{BaseURL: "http://" + ln.Addr().String() + "/v1.0", Credential: cred})
 	if err != nil {
 		hs.Close()
+		_ = closeLog()
 		return cli.Tenant{}, err
 	}
 	return cli.Tenant{
@@ -81,7 +93,8 @@ func openSim(spec cli.TenantSpec, path string) (cli.Tenant, error) {
 		Describe: "the emulator on " + path,
 		Close: func() error {
 			_ = hs.Close()
-			return srv.Close()
+			err := srv.Close()
+			return errors.Join(err, closeLog())
 		},
 	}, nil
 }
