@@ -24,6 +24,13 @@ func (f *Fake) PutDocument(path string, doc entra.Document) {
 	f.docs[path] = maps.Clone(doc)
 }
 
+// Remove deletes the document at a path, as somebody in the portal would.
+func (f *Fake) Remove(path string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.docs, path)
+}
+
 // Document returns the document at a path, or nil.
 func (f *Fake) Document(path string) entra.Document {
 	f.mu.Lock()
