@@ -48,10 +48,10 @@ run plan "${tenant[@]}" --detailed-exitcode
 
 step "A pull request changes the configuration (examples/demo/next)"
 cp "$here"/next/*.cue "$work/contoso/"
-git_commit "Finance adds Ivan; engineering renamed; a new HR team; Carol leaves VPN Users"
+git_commit "Finance adds Ivan; engineering renamed; a new HR team; Carol leaves VPN Users; Fabrikam direct connect for the sync team only"
 run diff --dir "$work/contoso" --from HEAD~1 --to HEAD
 
-step "Plan the pull request: VPN Users is incremental, so Carol (dropped from the config) goes"
+step "Plan the pull request: VPN Users is incremental, so Carol (dropped from the config) goes; Fabrikam gets one PATCH"
 run plan "${tenant[@]}"
 run apply "${tenant[@]}" --auto-approve
 members
