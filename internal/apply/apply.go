@@ -185,6 +185,8 @@ func (r *run) phase(ctx context.Context, name string, b batch) []entra.Result {
 	results := r.b.Apply(ctx, b.ops)
 	for i, res := range results {
 		switch {
+		case res.Err != nil && res.Op.Request != nil:
+			r.fail(addrs[i], fmt.Errorf("%s %s: %w", res.Op.Request.Method, res.Op.Request.Path, res.Err))
 		case res.Err != nil:
 			r.fail(addrs[i], fmt.Errorf("%s: %w", res.Op.Kind, res.Err))
 		case len(res.Failed) > 0:

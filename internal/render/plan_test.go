@@ -168,8 +168,12 @@ func TestHostileNamesCannotForgeThePlan(t *testing.T) {
 		Address: "groups.a`</code>" + evil, Action: plan.Update, ModeReason: "incremental since " + evil,
 		Members: &plan.SetChange{Remove: []plan.Member{{ID: "1", Type: "user", Name: evil}}, Live: 2, After: 1},
 		Notes:   []string{"owner " + evil + " stays"}, Undecided: evil,
-	}}, Orphans: []plan.Orphan{{Address: "groups.o" + evil, Name: evil}}}
-	p.Summary = plan.Summary{Update: 1, MembersRemove: 1, Orphans: 1, Undecided: 1}
+	}}, Orphans: []plan.Orphan{{Address: "groups.o" + evil, Name: evil}},
+		Objects: []plan.ObjectChange{{Address: "crossTenant.partners.p", Action: plan.Update, Name: "tenant " + evil,
+			Fields: []plan.FieldChange{{Path: "identitySynchronization.displayName", Before: evil, After: "Fabrikam"}},
+			Steps:  []plan.Step{{Phase: plan.PhaseWrite, What: "update " + evil, Request: entra.Request{Method: "PATCH", Path: "policies/" + evil}}},
+			Notes:  []string{evil}}}}
+	p.Summary = plan.Summary{Update: 2, MembersRemove: 1, Orphans: 1, Undecided: 1}
 	var md, text bytes.Buffer
 	if err := render.PlanMarkdown(&md, p, "plan.json"); err != nil {
 		t.Fatal(err)
@@ -205,7 +209,7 @@ func TestHostileNamesCannotForgeThePlan(t *testing.T) {
 			fences++
 		}
 	}
-	if fences != 2 {
+	if fences != 4 {
 		t.Errorf("a name opened or closed a code fence:\n%s", out)
 	}
 	for _, s := range []string{out, text.String()} {
