@@ -3,7 +3,6 @@ package crosstenant
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -15,8 +14,6 @@ import (
 // b2bSettings are the settings whose usersAndGroups name users and groups.
 var b2bSettings = []string{"b2bCollaborationInbound", "b2bCollaborationOutbound",
 	"b2bDirectConnectInbound", "b2bDirectConnectOutbound", "tenantRestrictions"}
-
-var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // targetRef is one user or group target as declared.
 type targetRef struct {
@@ -55,7 +52,7 @@ func resolveTargets(ctx context.Context, env *plan.Env, refs []targetRef) (diag.
 	var upns []string
 	for _, r := range refs {
 		target, _ := r.item["target"].(string)
-		if r.item["targetType"] == "user" && target != "AllUsers" && !guidRe.MatchString(target) && !strings.HasPrefix(target, "id:") {
+		if r.item["targetType"] == "user" && target != "AllUsers" && !model.IsGUID(target) && !strings.HasPrefix(target, "id:") {
 			upns = append(upns, target)
 		}
 	}
@@ -78,7 +75,7 @@ func resolveTargets(ctx context.Context, env *plan.Env, refs []targetRef) (diag.
 	for _, r := range refs {
 		target, _ := r.item["target"].(string)
 		switch {
-		case target == "AllUsers" || guidRe.MatchString(target):
+		case target == "AllUsers" || model.IsGUID(target):
 		case strings.HasPrefix(target, "id:"):
 			r.item["target"] = strings.TrimPrefix(target, "id:")
 		case r.item["targetType"] == "group":

@@ -3,6 +3,7 @@ package model
 import (
 	"cmp"
 	"maps"
+	"regexp"
 	"slices"
 )
 
@@ -45,3 +46,8 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(y)]
 }
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsGUID reports whether s is an object id as Graph writes them.
+func IsGUID(s string) bool { return guidPattern.MatchString(s) }

@@ -39,7 +39,6 @@ func (c *checker) warnf(path, format string, args ...any) {
 }
 
 var (
-	guidRe     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	upnRe      = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
 	nicknameRe = regexp.MustCompile("^[!#$%&'*+/0-9=?A-Z^_`a-z{|}~-]{1,64}$")
 	durationRe = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
@@ -62,7 +61,7 @@ func guidRefProblem(s, prefix string) (problem string, ok bool) {
 	if !ok {
 		return "", false
 	}
-	if !guidRe.MatchString(rest) {
+	if !model.IsGUID(rest) {
 		return fmt.Sprintf("%q: %q is not a GUID (want %sxxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s, rest, prefix), true
 	}
 	return "", true
@@ -417,7 +416,7 @@ func (c *checker) target(path, section string, t model.Target) {
 		if t.TargetType != "application" {
 			c.errorf(path, "%q needs targetType \"application\"", t.Target)
 		}
-	case guidRe.MatchString(t.Target):
+	case model.IsGUID(t.Target):
 	case t.TargetType == "user":
 		c.ref(path, refUser, t.Target)
 	case t.TargetType == "group":
