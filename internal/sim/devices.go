@@ -14,10 +14,6 @@ func (d *Device) props() map[string]any {
 		"operatingSystem": nullIfEmpty(d.OperatingSystem), "accountEnabled": d.AccountEnabled}
 }
 
-func (sp *ServicePrincipal) props() map[string]any {
-	return map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": sp.DisplayName}
-}
-
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	lq, ok := parseList(w, r)
 	if !ok {

@@ -111,6 +111,8 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeExtensions()
 	s.routeDelta()
 	s.routeCrossTenant()
+	s.routeServicePrincipals()
+	s.routeSynchronization()
 	s.mux.HandleFunc(batchRoute, s.batch)
 	return s, nil
 }

@@ -89,11 +89,20 @@ type Device struct {
 	AccountEnabled  bool   `json:"accountEnabled"`
 }
 
-// ServicePrincipal is a service principal (enough to be a group member).
+// ServicePrincipal is a service principal: a group member, or the
+// configuration app of a cross-tenant synchronization job.
 type ServicePrincipal struct {
-	ID          string `json:"id"`
-	AppID       string `json:"appId"`
-	DisplayName string `json:"displayName"`
+	ID          string   `json:"id"`
+	AppID       string   `json:"appId"`
+	DisplayName string   `json:"displayName"`
+	Tags        []string `json:"tags,omitempty"`
+	// TemplateID is the application template it was instantiated from.
+	TemplateID string `json:"applicationTemplateId,omitempty"`
+	// AppRoleID is its msiam_access role, for apps made from a template.
+	AppRoleID   string              `json:"appRoleId,omitempty"`
+	Assignments []AppRoleAssignment `json:"appRoleAssignedTo,omitempty"`
+	// Synchronization is its provisioning state (secrets and jobs).
+	Synchronization *Synchronization `json:"synchronization,omitempty"`
 }
 
 // App is a client the emulator's token endpoint issues tokens to.
