@@ -186,7 +186,7 @@ func (k *partners) declared(key string, p model.Partner, settings map[string]any
 			if c.Action == plan.NoOp {
 				c.Action = plan.Update
 			}
-			c.Steps = append(c.Steps, plan.Step{Phase: plan.PhaseWrite, What: "update " + strings.Join(sortedKeys(patch, partnerOrder), ", "),
+			c.Steps = append(c.Steps, plan.Step{Phase: plan.PhaseWrite, What: "update " + strings.Join(orderedKeys(patch, partnerOrder), ", "),
 				Request: entra.Request{Method: "PATCH", Path: partnerPath(tid), Body: patch}})
 		}
 	}
@@ -299,4 +299,3 @@ func pruneVerb(origin string) string {
 	return "release"
 }
 
-func sortedKeys(m map[string]any, order []string) []string { return orderedKeys(m, order) }
