@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -66,29 +67,28 @@ func (Partners) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 		return plan.KindPlan{}, nil, nil
 	}
 	k := &partners{env: env, live: map[string]entra.Document{}, sync: map[string]entra.Document{}}
-	list, err := env.Reader.Collection(ctx, partnersPath)
+	// Every partner declared or claimed, with its identity-sync policy, in
+	// one $batch round trip per ten partners; a partner that does not
+	// exist reads as absent.
+	tids := map[string]bool{}
+	for _, p := range declared {
+		tids[strings.ToLower(p.TenantID)] = true
+	}
+	for _, c := range claimed {
+		tids[strings.ToLower(c.ID)] = true
+	}
+	var paths []string
+	for _, tid := range slices.Sorted(maps.Keys(tids)) {
+		paths = append(paths, partnerPath(tid), identitySyncPath(tid))
+	}
+	docs, err := env.Reader.Documents(ctx, paths)
 	if err != nil {
 		return plan.KindPlan{}, nil, fmt.Errorf("reading cross-tenant partners: %w", err)
 	}
-	for _, doc := range list {
-		if tid, _ := doc["tenantId"].(string); tid != "" {
-			k.live[strings.ToLower(tid)] = doc
+	for tid := range tids {
+		if d, ok := docs[partnerPath(tid)]; ok {
+			k.live[tid] = d
 		}
-	}
-	// The identity-sync policy of every live partner this plan may touch,
-	// read together.
-	var paths []string
-	for tid := range k.live {
-		if k.mayTouch(tid) {
-			paths = append(paths, identitySyncPath(tid))
-		}
-	}
-	slices.Sort(paths)
-	docs, err := env.Reader.Documents(ctx, paths)
-	if err != nil {
-		return plan.KindPlan{}, nil, fmt.Errorf("reading identity-sync policies: %w", err)
-	}
-	for tid := range k.live {
 		if d, ok := docs[identitySyncPath(tid)]; ok {
 			k.sync[tid] = d
 		}
@@ -116,19 +116,6 @@ func (Partners) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 
 func address(key string) string {
 	return model.Address{Kind: model.KindPartner, Key: key}.String()
-}
-
-// mayTouch reports whether a live partner is declared or claimed.
-func (k *partners) mayTouch(tid string) bool {
-	if _, ok := k.env.Ownership.Claimed(claimPartner, tid); ok {
-		return true
-	}
-	for _, p := range k.env.Desired.CrossTenant.Partners {
-		if strings.EqualFold(p.TenantID, tid) {
-			return true
-		}
-	}
-	return false
 }
 
 // keep carries a claim over unchanged (an object this plan does not
@@ -298,4 +285,3 @@ func pruneVerb(origin string) string {
 	}
 	return "release"
 }
-
