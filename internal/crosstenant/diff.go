@@ -18,11 +18,11 @@ func diff(declared, live map[string]any, prefix string, order []string) ([]plan.
 	var fields []plan.FieldChange
 	patch := map[string]any{}
 	for _, k := range orderedKeys(declared, order) {
-		before := leafChanges(prefix+k, declared[k], live[k])
-		if len(before) == 0 {
+		changed := leafChanges(prefix+k, declared[k], live[k])
+		if len(changed) == 0 {
 			continue
 		}
-		fields = append(fields, before...)
+		fields = append(fields, changed...)
 		patch[k] = overlay(live[k], declared[k])
 	}
 	return fields, patch

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/entrasync/entrasync/internal/diag"
+	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
 )
@@ -56,20 +57,14 @@ func resolveTargets(ctx context.Context, env *plan.Env, refs []targetRef) (diag.
 			upns = append(upns, target)
 		}
 	}
-	users := map[string]struct {
-		id    string
-		count int
-	}{}
+	users := map[string]entra.Principal{}
 	if len(upns) > 0 {
 		found, err := env.Reader.ResolveUsers(ctx, upns)
 		if err != nil {
 			return nil, fmt.Errorf("resolving b2b targets: %w", err)
 		}
 		for ref, p := range found {
-			users[strings.ToLower(ref)] = struct {
-				id    string
-				count int
-			}{p.ID, max(1, len(p.Candidates))}
+			users[strings.ToLower(ref)] = p
 		}
 	}
 	for _, r := range refs {
@@ -90,10 +85,10 @@ func resolveTargets(ctx context.Context, env *plan.Env, refs []targetRef) (diag.
 			switch {
 			case !ok:
 				ds.Errorf(env.Locate(r.path), r.path, "no user %q in the tenant", target)
-			case u.count > 1:
-				ds.Errorf(env.Locate(r.path), r.path, "%q names %d users; name the one meant by id:GUID", target, u.count)
+			case len(u.Candidates) > 0:
+				ds.Errorf(env.Locate(r.path), r.path, "%q names %d users; name the one meant by id:GUID", target, len(u.Candidates))
 			default:
-				r.item["target"] = u.id
+				r.item["target"] = u.ID
 			}
 		}
 	}

@@ -175,23 +175,20 @@ func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diag
 	return ds, nil
 }
 
-// compareAddresses orders by kind in apply order, then key; the ownership
-// record last.
+// compareAddresses orders by kind in apply order, then key; what is not
+// an address (the ownership record) last.
 func compareAddresses(a, b string) int {
 	pa, ea := model.ParseAddress(a)
 	pb, eb := model.ParseAddress(b)
 	switch {
-	case ea != nil || eb != nil:
-		return cmp.Or(cmp.Compare(boolRank(ea == nil), boolRank(eb == nil)), cmp.Compare(a, b))
+	case ea != nil && eb != nil:
+		return cmp.Compare(a, b)
+	case ea != nil:
+		return 1
+	case eb != nil:
+		return -1
 	}
 	return pa.Compare(pb)
-}
-
-func boolRank(ok bool) int {
-	if ok {
-		return 0
-	}
-	return 1
 }
 
 // GuardPrunes stops a prune of many objects at once, groups and documents
