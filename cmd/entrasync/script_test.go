@@ -52,10 +52,12 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(gitsrc.Clone(ts.MkAbs(args[0]), ts.MkAbs(args[1]), false, 1))
 			},
-			"members":   members,
-			"owners":    owners,
-			"plan-edit": planEdit,
-			"unchanged": unchanged,
+			"members":     members,
+			"owners":      owners,
+			"plan-edit":   planEdit,
+			"unchanged":   unchanged,
+			"sync-schema": syncSchema,
+			"schema-diff": schemaDiff,
 		},
 	})
 }
@@ -142,4 +144,74 @@ func unchanged(ts *testscript.TestScript, neg bool, args []string) {
 	if changed := ts.ReadFile(args[0]) != ts.ReadFile(args[1]); changed != neg {
 		ts.Fatalf("the tenant state changed: %t", changed)
 	}
+}
+
+// sync-schema STATE OUT: writes the schema of the tenant's one
+// synchronization job to OUT.
+func syncSchema(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sync-schema STATE OUT")
+	}
+	st, err := sim.LoadState(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var schemas []map[string]any
+	for _, sp := range st.ServicePrincipals {
+		if sp.Synchronization != nil {
+			for _, j := range sp.Synchronization.Jobs {
+				schemas = append(schemas, j.Schema)
+			}
+		}
+	}
+	if len(schemas) != 1 {
+		ts.Fatalf("%d synchronization jobs, want 1", len(schemas))
+	}
+	data, err := json.MarshalIndent(schemas[0], "", " ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+}
+
+// schema-diff BEFORE AFTER TARGET: the two schemas are the same but for
+// the attribute mapping of TARGET: every other rule, object mapping,
+// attribute mapping, directory and property compares equal.
+func schemaDiff(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: schema-diff BEFORE AFTER TARGET")
+	}
+	read := func(name string) map[string]any {
+		var doc map[string]any
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(name)), &doc))
+		return doc
+	}
+	before, after := read(args[0]), read(args[1])
+	var mb, ma map[string]any
+	for _, doc := range []map[string]any{before, after} {
+		om := doc["synchronizationRules"].([]any)[0].(map[string]any)["objectMappings"].([]any)[0].(map[string]any)
+		var kept []any
+		for _, m := range om["attributeMappings"].([]any) {
+			if m.(map[string]any)["targetAttributeName"] == args[2] {
+				if mb == nil {
+					mb = m.(map[string]any)
+				} else {
+					ma = m.(map[string]any)
+				}
+				continue
+			}
+			kept = append(kept, m)
+		}
+		om["attributeMappings"] = kept
+	}
+	b, _ := json.Marshal(before)
+	a, _ := json.Marshal(after)
+	if string(a) != string(b) {
+		ts.Fatalf("the schemas differ beyond %s's mapping:\n%s\n%s", args[2], b, a)
+	}
+	if reflectEqual(mb, ma) {
+		ts.Fatalf("%s's mapping did not change", args[2])
+	}
+}
+
+func reflectEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
 }

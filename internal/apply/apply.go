@@ -158,6 +158,8 @@ type run struct {
 	ids  map[string]string
 	errs map[string][]string
 	done int
+	// names are the placeholders this plan defines (see defined).
+	names map[string]bool
 }
 
 func (r *run) fail(addr string, err error) {
@@ -499,15 +501,26 @@ func (r *run) waitReadable(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := r.until(ctx, func() bool {
+		missing, err := r.b.Unreadable(ctx, ids)
+		return err == nil && len(missing) == 0
+	}); err != nil {
+		return fmt.Errorf("new groups were not readable after %s (replication lag); re-run apply to continue", r.opts.ReadableTimeout)
+	}
+	return nil
+}
+
+// until polls ready, waiting ReadablePoll and doubling, until it holds or
+// ReadableTimeout passes.
+func (r *run) until(ctx context.Context, ready func() bool) error {
 	deadline := time.Now().Add(r.opts.ReadableTimeout)
 	wait := r.opts.ReadablePoll
 	for {
-		missing, err := r.b.Unreadable(ctx, ids)
-		if err == nil && len(missing) == 0 {
+		if ready() {
 			return nil
 		}
 		if time.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("new groups were not readable after %s (replication lag); re-run apply to continue", r.opts.ReadableTimeout)
+			return errors.New("timed out")
 		}
 		select {
 		case <-ctx.Done():

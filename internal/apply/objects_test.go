@@ -64,7 +64,7 @@ func TestObjectsPlaceholder(t *testing.T) {
 	if fake.Document("policies/crossTenantAccessPolicy/partners/"+fabrikam) != nil {
 		t.Fatal("the partner was created with an unresolved placeholder")
 	}
-	if rep.Results[0].Status != Failed || !strings.Contains(rep.Results[0].Errors[0], "groups.staff, which this apply did not create") {
+	if rep.Results[0].Status != Failed || !strings.Contains(rep.Results[0].Errors[0], "groups.staff, which this apply did not learn") {
 		t.Fatalf("result = %+v", rep.Results[0])
 	}
 }

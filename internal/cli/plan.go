@@ -105,7 +105,7 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 	}
 	env := &plan.Env{Reader: tenant.Backend, Desired: d, Locate: l.cfg.Locate, Options: p.Options,
 		Configuration: d.Configuration, Tenant: d.Tenant.ID, Ownership: own, GroupRef: groupRef(p, live)}
-	ds, err = plan.PlanKinds(ctx, p, env, crosstenant.Partners{}, crosstenant.Default{})
+	ds, err = plan.PlanKinds(ctx, p, env, crosstenant.Partners{}, crosstenant.Default{}, crosstenant.SyncJobs{})
 	if err != nil {
 		return fail(fmt.Errorf("planning with %s: %w", tenant.Describe, err))
 	}
@@ -180,6 +180,12 @@ func checkTargets(targets []string, d *model.Desired, live *plan.Live, own *plan
 	}
 	for _, c := range own.Ours("partners") {
 		known = append(known, model.Address{Kind: model.KindPartner, Key: c.Key}.String())
+	}
+	for key := range d.CrossTenant.SyncJobs {
+		known = append(known, model.Address{Kind: model.KindSyncJob, Key: key}.String())
+	}
+	for _, c := range own.Ours("syncJobs") {
+		known = append(known, model.Address{Kind: model.KindSyncJob, Key: c.Key}.String())
 	}
 	if d.CrossTenant.Default != nil {
 		known = append(known, model.Address{Kind: model.KindDefaultPolicy}.String())

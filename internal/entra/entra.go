@@ -275,6 +275,11 @@ type Op struct {
 	Request *Request
 }
 
+// CrossTenantSyncTemplate is the application template of cross-tenant
+// synchronization configuration apps: the only service principals a
+// plan's steps may change.
+const CrossTenantSyncTemplate = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
+
 // Request is a write to a resource by path under the API root.
 type Request struct {
 	Method string         `json:"method"`
@@ -288,6 +293,8 @@ type Result struct {
 	Op Op
 	// CreatedID is the new group's id for OpCreateGroup.
 	CreatedID string
+	// Response is the body Graph answered an OpRequest with, if any.
+	Response Document
 	// Failed lists the ids that failed with their errors; Err is set when
 	// the whole operation failed.
 	Failed map[string]error

@@ -84,7 +84,16 @@ func (b *Backend) requestStep(i int, r *entra.Request) *step {
 	if r.Method == "DELETE" {
 		ok = notFound
 	}
-	return &step{c: &call{info: b.body(method(r.Method), "/"+r.Path, body)}, op: i, then: answer(ok)}
+	return &step{c: &call{info: b.body(method(r.Method), "/"+r.Path, body)}, op: i, then: func(s *step, res *entra.Result) []*step {
+		answer(ok)(s, res)
+		if res.Err == nil && s.c.failed() == nil && len(s.c.body) > 0 {
+			var doc entra.Document
+			if json.Unmarshal(s.c.body, &doc) == nil && doc != nil {
+				res.Response = withoutAnnotations(doc)
+			}
+		}
+		return nil
+	}}
 }
 
 // method maps a request's method to kiota's.

@@ -138,6 +138,9 @@ type SyncJob struct {
 	Scope             SyncScope                   `json:"scope"`
 	ScopeFilter       []FilterGroup               `json:"scopeFilter"`
 	AttributeMappings map[string]AttributeMapping `json:"attributeMappings"`
+	// Adopt is "id:<GUID>" of an existing configuration app's service
+	// principal to take over.
+	Adopt string `json:"adopt,omitempty"`
 }
 
 // SyncSchedule is synchronizationSchedule without expiration.

@@ -81,25 +81,57 @@ type Step struct {
 	// Deletes names the object a DELETE removes: apply refuses the step
 	// unless the live ownership record says this configuration created it.
 	Deletes *Claim `json:"deletes,omitempty"`
+	// Save names values of the answer that later steps use: name → dotted
+	// path into the answer's body ("servicePrincipal.appRoles.0.id").
+	// Later requests name them with [Ref].
+	Save map[string]string `json:"save,omitempty"`
+	// Await makes a GET step wait until its resource is readable (Graph
+	// answers 404 for a while after a create while the object replicates).
+	Await bool `json:"await,omitempty"`
+	// Merge makes the request's body a change to apply to the resource as
+	// it is when apply reaches the step: apply reads the resource, merges
+	// and sends the result. Used where Graph replaces a whole document
+	// that the plan could not read (a job's schema that does not exist yet).
+	Merge Merge `json:"merge,omitempty"`
 }
+
+// Merge names how a step's body is merged into its resource.
+type Merge string
+
+// The merges.
+const (
+	// MergeNone sends the body as it is.
+	MergeNone Merge = ""
+	// MergeSynchronizationSchema applies a [syncschema.Overrides] body to
+	// a synchronization job's schema.
+	MergeSynchronizationSchema Merge = "synchronizationSchema"
+)
 
 // DocumentRead is one live document and its fingerprint ("absent" when it
 // did not exist).
 type DocumentRead struct {
 	Path        string `json:"path"`
 	Fingerprint string `json:"fingerprint"`
+	// Keep limits the fingerprint to these top-level properties (of each
+	// item, for a collection read as {"value": [...]}), for documents
+	// part of which changes by itself: a job's run status.
+	Keep []string `json:"keep,omitempty"`
 }
 
-// Read fingerprints a document as read.
-func Read(path string, doc entra.Document) DocumentRead {
-	return DocumentRead{Path: path, Fingerprint: FingerprintDocument(doc)}
+// Read fingerprints a document as read, only the properties keep names
+// when there are any.
+func Read(path string, doc entra.Document, keep ...string) DocumentRead {
+	return DocumentRead{Path: path, Fingerprint: FingerprintDocument(doc, keep...), Keep: keep}
 }
 
-// FingerprintDocument is a digest of a document's JSON (keys sorted);
-// "absent" for nil.
-func FingerprintDocument(doc entra.Document) string {
+// FingerprintDocument is a digest of a document's JSON (keys sorted), only
+// the properties keep names when there are any; "absent" for nil.
+func FingerprintDocument(doc entra.Document, keep ...string) string {
 	if doc == nil {
 		return "absent"
+	}
+	if len(keep) > 0 {
+		doc = project(doc, keep)
 	}
 	data, _ := json.Marshal(doc)
 	sum := sha256.Sum256(data)
@@ -143,9 +175,42 @@ func (e *Env) Targeted(addr string) bool {
 	return len(e.Options.Targets) == 0 || slices.Contains(e.Options.Targets, addr)
 }
 
+// Ref is how a request names a value apply learns on the way: the id of
+// a group this plan creates (named by its address) or a value a step
+// saved. Apply replaces it with the value before sending, in the path
+// and in any body string that is exactly the placeholder.
+func Ref(name string) string { return "${" + name + "}" }
+
 // AddressRef is how a request body names the id of a group this plan
-// creates: apply replaces the string with the new id before sending.
-func AddressRef(addr string) string { return "address:" + addr }
+// creates.
+func AddressRef(addr string) string { return Ref(addr) }
+
+// project keeps the named top-level properties of doc, or of each item
+// of a collection document.
+func project(doc entra.Document, keep []string) entra.Document {
+	pick := func(d map[string]any) map[string]any {
+		out := map[string]any{}
+		for _, k := range keep {
+			if v, ok := d[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	items, isList := doc["value"].([]any)
+	if !isList {
+		return pick(doc)
+	}
+	out := make([]any, len(items))
+	for i, it := range items {
+		if m, ok := it.(map[string]any); ok {
+			out[i] = pick(m)
+		} else {
+			out[i] = it
+		}
+	}
+	return entra.Document{"value": out}
+}
 
 // PlanKinds runs the kinds and adds their changes, with the ownership
 // record's change, to p.

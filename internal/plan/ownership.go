@@ -121,6 +121,26 @@ func (o *Ownership) Claimed(kind, id string) (Claim, bool) {
 	return Claim{}, false
 }
 
+// ClaimedKey is this configuration's claim of a kind under a key, if any:
+// the one with an id when an interrupted apply left a pending one too.
+func (o *Ownership) ClaimedKey(kind, key string) (Claim, bool) {
+	var found Claim
+	ok := false
+	for _, c := range o.ours {
+		if c.Kind == kind && c.Key == key && (!ok || found.ID == PendingID) {
+			found, ok = c, true
+		}
+	}
+	return found, ok
+}
+
+// PendingID is the id a claim holds while the object it claims is being
+// created and Graph has not given it an id yet. A kind that claims an
+// object before its id is known claims it with a [Ref] to the id apply
+// will learn: the record holds PendingID until the apply's release step
+// writes the real id.
+const PendingID = "new"
+
 // Ours lists this configuration's claims of a kind.
 func (o *Ownership) Ours(kind string) []Claim {
 	var out []Claim
@@ -182,18 +202,28 @@ func (o *Ownership) change(after []Claim) (*ObjectChange, error) {
 			return nil, fmt.Errorf("the ownership record would hold %d bytes, more than the 2 KB Graph allows in an open extension; split the configuration", len(data))
 		}
 	}
-	if !slices.Equal(union, before) {
+	// What the claim step writes: an id apply learns later is recorded
+	// as pending until the release step writes it.
+	claimed := make([]Claim, len(union))
+	for i, x := range union {
+		if strings.HasPrefix(x.ID, Ref("")[:2]) {
+			x.ID = PendingID
+		}
+		claimed[i] = x
+	}
+	claimed = sortedClaims(claimed)
+	if !slices.Equal(claimed, before) {
 		step := Step{Phase: PhaseClaim, What: "record the objects this configuration is about to create or take over",
-			Request: entra.Request{Method: "PATCH", Path: path, Body: o.record(union)}}
+			Request: entra.Request{Method: "PATCH", Path: path, Body: o.record(claimed)}}
 		if o.live == nil {
-			body := o.record(union)
+			body := o.record(claimed)
 			body["@odata.type"] = "microsoft.graph.openTypeExtension"
 			body["extensionName"] = OwnershipExtension + o.configuration
 			step.Request = entra.Request{Method: "POST", Path: "organization/" + o.tenant + "/extensions", Body: body}
 		}
 		c.Steps = append(c.Steps, step)
 	}
-	if !slices.Equal(union, after) {
+	if !slices.Equal(claimed, after) {
 		c.Steps = append(c.Steps, Step{Phase: PhaseRelease, What: "forget the objects deleted or released",
 			Request: entra.Request{Method: "PATCH", Path: path, Body: o.record(after)}})
 	}

@@ -26,6 +26,7 @@ func (s *Server) routeServicePrincipals() {
 	s.mux.HandleFunc("GET /v1.0/servicePrincipals", s.listServicePrincipals)
 	s.mux.HandleFunc("GET /v1.0/servicePrincipals/{id}", s.getServicePrincipal)
 	s.mux.HandleFunc("PATCH /v1.0/servicePrincipals/{id}", s.patchServicePrincipal)
+	s.mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}", s.deleteServicePrincipal)
 	s.mux.HandleFunc("GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", s.listAssignments)
 	s.mux.HandleFunc("POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo", s.assign)
 	s.mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment}", s.unassign)
@@ -117,6 +118,18 @@ func (s *Server) patchServicePrincipal(w http.ResponseWriter, r *http.Request) {
 	if in.DisplayName != nil {
 		sp.DisplayName = *in.DisplayName
 	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// deleteServicePrincipal is 204; its assignments and synchronization jobs
+// go with it (servicePrincipal-delete). The application registration is
+// not emulated, so nothing else changes.
+func (s *Server) deleteServicePrincipal(w http.ResponseWriter, r *http.Request) {
+	sp, ok := s.servicePrincipal(w, r)
+	if !ok {
+		return
+	}
+	delete(s.t.sps, lower(sp.ID))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -68,8 +68,31 @@ func (f *Fake) Collection(_ context.Context, path string) ([]entra.Document, err
 
 // request applies an OpRequest: PUT stores, PATCH replaces the properties
 // given, DELETE removes (an absent document is success), POST adds a
-// document under its CollectionKey property.
-func (f *Fake) request(r *entra.Request) error {
+// document under its CollectionKey property and answers with it.
+func (f *Fake) request(r *entra.Request) (entra.Document, error) {
+	if r.Method == "POST" {
+		return f.post(r)
+	}
+	return nil, f.write(r)
+}
+
+func (f *Fake) post(r *entra.Request) (entra.Document, error) {
+	if f.docs == nil {
+		f.docs = map[string]entra.Document{}
+	}
+	key, _ := r.Body[f.CollectionKey].(string)
+	if key == "" {
+		return nil, fmt.Errorf("entratest: POST %s without %s", r.Path, f.CollectionKey)
+	}
+	p := r.Path + "/" + key
+	if _, ok := f.docs[p]; ok {
+		return nil, fmt.Errorf("entratest: %s exists", p)
+	}
+	f.docs[p] = maps.Clone(r.Body)
+	return maps.Clone(r.Body), nil
+}
+
+func (f *Fake) write(r *entra.Request) error {
 	if f.docs == nil {
 		f.docs = map[string]entra.Document{}
 	}
@@ -92,16 +115,6 @@ func (f *Fake) request(r *entra.Request) error {
 			}
 		}
 		delete(f.docs, r.Path)
-	case "POST":
-		key, _ := r.Body[f.CollectionKey].(string)
-		if key == "" {
-			return fmt.Errorf("entratest: POST %s without %s", r.Path, f.CollectionKey)
-		}
-		p := r.Path + "/" + key
-		if _, ok := f.docs[p]; ok {
-			return fmt.Errorf("entratest: %s exists", p)
-		}
-		f.docs[p] = maps.Clone(r.Body)
 	default:
 		return fmt.Errorf("entratest: method %s", r.Method)
 	}

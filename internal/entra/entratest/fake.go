@@ -377,7 +377,7 @@ func (f *Fake) Apply(_ context.Context, ops []entra.Op) []entra.Result {
 			continue
 		}
 		if op.Kind == entra.OpRequest {
-			res.Err = f.request(op.Request)
+			res.Response, res.Err = f.request(op.Request)
 			results[i] = res
 			continue
 		}
