@@ -12,6 +12,7 @@ import (
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/status"
 )
 
 // SyncJobs is the kind of crossTenant.syncJobs: a cross-tenant
@@ -398,4 +399,49 @@ func (k *syncJobs) orphans() {
 				Notes: []string{"the application registration " + str(sp["appId"]) + " stays (Graph deletes it separately); delete it under App registrations when nothing else uses it"}})
 		}
 	}
+}
+
+// Status reports the partners and sync jobs this configuration's
+// ownership record holds: whether each still exists and, for jobs, how
+// the job runs (one round trip for everything).
+func Status(ctx context.Context, r entra.Reader, own *plan.Ownership) ([]status.Object, error) {
+	partners, jobs := own.Ours(claimPartner), own.Ours(claimSyncJob)
+	var paths []string
+	for _, c := range partners {
+		paths = append(paths, partnerPath(strings.ToLower(c.ID)))
+	}
+	for _, c := range jobs {
+		if c.ID != plan.PendingID {
+			paths = append(paths, spPath(c.ID), jobsPath(c.ID))
+		}
+	}
+	docs, err := r.Documents(ctx, paths)
+	if err != nil {
+		return nil, fmt.Errorf("reading cross-tenant objects: %w", err)
+	}
+	var out []status.Object
+	for _, c := range partners {
+		tid := strings.ToLower(c.ID)
+		out = append(out, status.Object{Address: address(c.Key), Name: "tenant " + tid, ID: tid, Origin: c.Origin,
+			Missing: docs[partnerPath(tid)] == nil})
+	}
+	for _, c := range jobs {
+		o := status.Object{Address: syncJobAddress(c.Key), ID: c.ID, Origin: c.Origin}
+		sp := docs[spPath(c.ID)]
+		if c.ID == plan.PendingID || sp == nil {
+			o.Missing = true
+			out = append(out, o)
+			continue
+		}
+		o.Name = str(sp["displayName"])
+		items, _ := docs[jobsPath(c.ID)]["value"].([]any)
+		for _, it := range items {
+			if j, ok := it.(map[string]any); ok {
+				o.Job = status.JobOf(j)
+				break
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
