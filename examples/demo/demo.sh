@@ -4,7 +4,8 @@
 #
 #   1. validate the configuration;
 #   2. plan, apply, and plan again: no changes;
-#   3. a pull request: its offline intent diff, then plan and apply;
+#   3. a pull request: its offline intent diff, then plan and apply; the
+#      cross-tenant sync job's status and a provision on demand;
 #   4. the Configuration Manager scenario on "VPN Users", a group made by
 #      hand before entrasync: it had A,B,C and the config declares B,C ->
 #      first sync leaves B,C; the PR drops C -> incremental leaves B;
@@ -48,13 +49,20 @@ run plan "${tenant[@]}" --detailed-exitcode
 
 step "A pull request changes the configuration (examples/demo/next)"
 cp "$here"/next/*.cue "$work/contoso/"
-git_commit "Finance adds Ivan; engineering renamed; a new HR team; Carol leaves VPN Users; Fabrikam direct connect for the sync team only"
+git_commit "Finance adds Ivan; engineering renamed; a new HR team; Carol leaves VPN Users; Fabrikam direct connect for the sync team only; the sync job marks departments"
 run diff --dir "$work/contoso" --from HEAD~1 --to HEAD
 
-step "Plan the pull request: VPN Users is incremental, so Carol (dropped from the config) goes; Fabrikam gets one PATCH"
+step "Plan the pull request: VPN Users is incremental, so Carol (dropped from the config) goes; Fabrikam gets one PATCH; the sync job one schema PUT"
 run plan "${tenant[@]}"
 run apply "${tenant[@]}" --auto-approve
 members
+
+step "The sync job an hour later (the emulator's clock runs ahead): state, last cycle, errors"
+ENTRASYNC_SIM_CLOCK_AHEAD=1h run status --dir "$work/contoso" --tenant "sim:$work/tenant.json"
+
+step "Provision on demand: Heidi (a direct member of the scope group) is exported; Ivan, only in a nested group, is out of scope (provisioning does not follow nested groups)"
+run sync-job provision --dir "$work/contoso" --tenant "sim:$work/tenant.json" --job to-fabrikam --user heidi@contoso.com
+run sync-job provision --dir "$work/contoso" --tenant "sim:$work/tenant.json" --job to-fabrikam --user ivan@contoso.com
 
 step "Someone adds Dave to VPN Users in the portal"
 run sim add-member --state "$work/tenant.json" --group vpn-users --member dave@contoso.com

@@ -405,7 +405,7 @@ func Preview(o Overrides, known []string) ([]Change, error) {
 			unknown = append(unknown, t)
 			continue
 		}
-		ch := Change{Path: "attributeMappings." + t, Before: "(the template's)"}
+		ch := Change{Path: "attributeMappings." + t, Before: "(the template's)", After: "(removed)"}
 		if !want.Remove {
 			ch.After = Describe(mapping(t, want, nil))
 		}
