@@ -329,8 +329,7 @@ func staleObjects(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, 
 	if len(p.Objects) == 0 {
 		return nil, nil
 	}
-	record := plan.OwnershipPath(p.Tenant, p.Configuration)
-	paths := []string{record}
+	var paths []string
 	add := func(path string) {
 		if !slices.Contains(paths, path) {
 			paths = append(paths, path)
@@ -350,12 +349,13 @@ func staleObjects(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	var own *plan.Ownership
-	if doc, ok := docs[record]; ok {
-		own = plan.ParseOwnership([]entra.Document{doc}, p.Tenant, p.Configuration)
-	} else {
-		own = plan.ParseOwnership(nil, p.Tenant, p.Configuration)
+	// Every configuration's record, so that a step never touches what
+	// another configuration manages.
+	exts, err := r.Collection(ctx, "organization/"+p.Tenant+"/extensions")
+	if err != nil {
+		return nil, err
 	}
+	own := plan.ParseOwnership(exts, p.Tenant, p.Configuration)
 	var out []string
 	for _, c := range p.Objects {
 		for _, rd := range c.Reads {
@@ -375,6 +375,17 @@ func staleObjects(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, 
 // objectPaths are the paths object steps may write: the cross-tenant
 // access policy.
 const objectPaths = "policies/crossTenantAccessPolicy/"
+
+// foreignPartner is the other configuration that manages the partner a
+// policies/crossTenantAccessPolicy/partners/{tenantId}[/…] path names.
+func foreignPartner(own *plan.Ownership, path string) string {
+	rest, ok := strings.CutPrefix(path, objectPaths+"partners/")
+	if !ok {
+		return ""
+	}
+	tid, _, _ := strings.Cut(rest, "/")
+	return own.ForeignOwner("partners", tid)
+}
 
 // servicePrincipalOf is the id in a servicePrincipals/{id}[/…] path.
 func servicePrincipalOf(path string) string {
@@ -403,11 +414,16 @@ func refuseStep(p *plan.Plan, own *plan.Ownership, docs map[string]entra.Documen
 		if !isRef && !strings.EqualFold(fmt.Sprint(docs["servicePrincipals/"+sp]["applicationTemplateId"]), entra.CrossTenantSyncTemplate) {
 			return "a plan's steps only change cross-tenant synchronization configuration apps, and this service principal is not one"
 		}
+		if owner := own.ForeignOwner("syncJobs", sp); owner != "" {
+			return fmt.Sprintf("configuration %q manages it", owner)
+		}
 		if s.Request.Method != "DELETE" || path != "servicePrincipals/"+sp {
 			return ""
 		}
 	case !strings.HasPrefix(path, objectPaths):
 		return "a plan's object steps only write the cross-tenant access policy and cross-tenant synchronization"
+	case foreignPartner(own, path) != "":
+		return fmt.Sprintf("configuration %q manages it", foreignPartner(own, path))
 	case s.Request.Method != "DELETE":
 		return ""
 	}
