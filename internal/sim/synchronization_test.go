@@ -84,6 +84,10 @@ func TestSynchronizationConformance(t *testing.T) {
 		{name: "paused", method: "GET", path: jp, status: 200, contains: []string{`"state":"Paused"`, `"code":"Paused"`}},
 		{name: "delete", method: "DELETE", path: jp, status: 204},
 		{name: "gone", method: "GET", path: jp, status: 404},
+		{name: "filter by template", method: "GET", path: "/v1.0/servicePrincipals?$filter=applicationTemplateId%20eq%20'" + CrossTenantSyncTemplate + "'", status: 200,
+			contains: []string{`"id":"` + spID + `"`}},
+		{name: "delete the service principal", method: "DELETE", path: "/v1.0/servicePrincipals/" + spID, status: 204},
+		{name: "its assignments and jobs with it", method: "GET", path: "/v1.0/servicePrincipals/" + spID + "/appRoleAssignedTo", status: 404},
 		{name: "another template", method: "POST", path: "/v1.0/applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate", body: `{"displayName":"x"}`, status: 404},
 	})
 }
