@@ -55,7 +55,7 @@ func (b *jobBuilder) update(sp entra.Document) {
 		plan.Read(assignmentsPath(id), b.k.assigns[id], assignmentKeep...))
 	var schema entra.Document
 	if job != nil {
-		schema = b.k.schemas[id]
+		schema = b.k.schemas[schemaPath(id, str(job["id"]))]
 		b.c.Reads = append(b.c.Reads, plan.Read(schemaPath(id, str(job["id"])), schema))
 	}
 	if name := str(sp["displayName"]); name != b.j.DisplayName {

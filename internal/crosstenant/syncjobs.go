@@ -79,7 +79,7 @@ type syncJobs struct {
 	sps     map[string]entra.Document  // by lower-case id
 	jobs    map[string]entra.Document  // the jobs collection by service principal
 	assigns map[string]entra.Document  // the appRoleAssignedTo collection by service principal
-	schemas map[string]entra.Document  // by service principal
+	schemas map[string]entra.Document  // by schema path
 	users   map[string]entra.Principal // scope users by lower-case reference
 	out     plan.KindPlan
 	ds      diag.Diagnostics
@@ -136,22 +136,20 @@ func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 		}
 		k.keepDocs(docs, resumed)
 	}
+	// The schema of every job on those apps (an app has one job of its
+	// template; which one a declaration wants is decided later).
 	var schemaPaths []string
 	for sp := range k.sps {
-		if job := k.job(sp, ""); job != nil {
-			schemaPaths = append(schemaPaths, schemaPath(sp, str(job["id"])))
+		items, _ := k.jobs[sp]["value"].([]any)
+		for _, it := range items {
+			j, _ := it.(map[string]any)
+			schemaPaths = append(schemaPaths, schemaPath(sp, str(j["id"])))
 		}
 	}
 	if len(schemaPaths) > 0 {
 		slices.Sort(schemaPaths)
-		schemas, err := env.Reader.Documents(ctx, schemaPaths)
-		if err != nil {
+		if k.schemas, err = env.Reader.Documents(ctx, schemaPaths); err != nil {
 			return plan.KindPlan{}, nil, fmt.Errorf("reading synchronization schemas: %w", err)
-		}
-		for sp := range k.sps {
-			if job := k.job(sp, ""); job != nil {
-				k.schemas[sp] = schemas[schemaPath(sp, str(job["id"]))]
-			}
 		}
 	}
 	if err := k.resolveUsers(ctx); err != nil {
@@ -189,13 +187,13 @@ func str(v any) string {
 	return s
 }
 
-// job is the service principal's job of the template (any when templateID
-// is empty), nil when there is none.
+// job is the service principal's job of the template, nil when there is
+// none.
 func (k *syncJobs) job(sp, templateID string) entra.Document {
 	items, _ := k.jobs[sp]["value"].([]any)
 	for _, it := range items {
 		j, _ := it.(map[string]any)
-		if templateID == "" || strings.EqualFold(str(j["templateId"]), templateID) {
+		if strings.EqualFold(str(j["templateId"]), templateID) {
 			return j
 		}
 	}
