@@ -147,6 +147,7 @@ func Run(ctx context.Context, p *plan.Plan, b entra.Backend, opts Options) (*Rep
 		opts.ReadablePoll = time.Second
 	}
 	r := &run{p: p, b: b, opts: opts, ids: map[string]string{}, errs: map[string][]string{}}
+	r.ids[plan.ApplyTime] = opts.Now().UTC().Format(time.RFC3339)
 	return r.do(ctx)
 }
 

@@ -127,12 +127,13 @@ type pending struct {
 var refPattern = regexp.MustCompile(`\$\{([^{}]+)\}`)
 
 // defined are the names a placeholder may take in this plan: the
-// addresses of its groups and the values its steps save. A string that
+// addresses of its groups, the values its steps save and the apply's
+// time. A string that
 // looks like a placeholder but names neither nor any address (tenant
 // data) is sent as it is.
 func (r *run) defined() map[string]bool {
 	if r.names == nil {
-		r.names = map[string]bool{}
+		r.names = map[string]bool{plan.ApplyTime: true}
 		for _, c := range r.p.Groups {
 			r.names[c.Address] = true
 		}

@@ -54,11 +54,11 @@ func (a *app) statusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what this configuration manages in the tenant and how its sync jobs run",
-		Long: `status lists every object the configuration manages in its tenant: groups (with
-the commit and time of the last apply their marker records), cross-tenant
-partners and synchronization jobs (from the ownership record), and for each
-job its state, the last cycle's counts and errors, and quarantine. It writes
-nothing.`,
+		Long: `status lists every object the configuration manages in its tenant, with the
+commit and time of the last apply that changed it: groups (from their
+markers), cross-tenant partners, the default policy and synchronization jobs
+(from the ownership record); and for each job its state, the last cycle's
+counts and errors, and quarantine. It writes nothing.`,
 		Example: `  entrasync status --dir config --tenant sim:examples/contoso/tenant.json
   entrasync status --dir config --format json`,
 		Args: cobra.NoArgs,

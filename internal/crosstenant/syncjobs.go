@@ -400,8 +400,10 @@ func (k *syncJobs) orphans() {
 }
 
 // Status reports the partners and sync jobs this configuration's
-// ownership record holds: whether each still exists and, for jobs, how
-// the job runs (one round trip for everything).
+// ownership record holds, and the default policy once an apply changed
+// it: the commit and time of the last apply that changed each, whether
+// each still exists and, for jobs, how the job runs (one round trip for
+// everything).
 func Status(ctx context.Context, r entra.Reader, own *plan.Ownership) ([]status.Object, error) {
 	partners, jobs := own.Ours(claimPartner), own.Ours(claimSyncJob)
 	var paths []string
@@ -418,13 +420,22 @@ func Status(ctx context.Context, r entra.Reader, own *plan.Ownership) ([]status.
 		return nil, fmt.Errorf("reading cross-tenant objects: %w", err)
 	}
 	var out []status.Object
+	stamped := func(o status.Object) status.Object {
+		o.Commit, o.AppliedAt, _ = own.Applied(o.Address)
+		return o
+	}
 	for _, c := range partners {
 		tid := strings.ToLower(c.ID)
-		out = append(out, status.Object{Address: address(c.Key), Name: "tenant " + tid, ID: tid, Origin: c.Origin,
-			Missing: docs[partnerPath(tid)] == nil})
+		out = append(out, stamped(status.Object{Address: address(c.Key), Name: "tenant " + tid, ID: tid, Origin: c.Origin,
+			Missing: docs[partnerPath(tid)] == nil}))
+	}
+	// The default policy is never created or deleted: it is in the
+	// status once an apply changed it.
+	if def := stamped(status.Object{Address: model.Address{Kind: model.KindDefaultPolicy}.String(), Name: "default cross-tenant access settings"}); def.AppliedAt != "" {
+		out = append(out, def)
 	}
 	for _, c := range jobs {
-		o := status.Object{Address: syncJobAddress(c.Key), ID: c.ID, Origin: c.Origin}
+		o := stamped(status.Object{Address: syncJobAddress(c.Key), ID: c.ID, Origin: c.Origin})
 		sp := docs[spPath(c.ID)]
 		if c.ID == plan.PendingID || sp == nil {
 			o.Missing = true

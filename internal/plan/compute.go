@@ -182,6 +182,9 @@ func summarize(p *Plan) Summary {
 		}
 	}
 	for _, c := range p.Objects {
+		if c.Address == OwnershipAddress && len(c.Fields) == 0 {
+			continue // only stamps what the other changes did
+		}
 		s.count(c.Action)
 		if c.Guard != "" {
 			s.Guards++

@@ -217,6 +217,7 @@ func project(doc entra.Document, keep []string) entra.Document {
 func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diagnostics, error) {
 	var ds diag.Diagnostics
 	var claims []Claim
+	stamp := Stamp{Commit: p.SourceCommit}
 	for _, k := range kinds {
 		kp, kds, err := k.Plan(ctx, env)
 		if err != nil {
@@ -226,8 +227,19 @@ func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diag
 		p.Objects = append(p.Objects, kp.Changes...)
 		p.Notes = append(p.Notes, kp.Notes...)
 		claims = append(claims, kp.Claims...)
+		for _, c := range kp.Changes {
+			switch c.Action {
+			case Create, Update, Adopt:
+				if len(c.Steps) > 0 {
+					stamp.Changed = append(stamp.Changed, c.Address)
+				}
+			case Delete, Release:
+				stamp.Dropped = append(stamp.Dropped, c.Address)
+			case NoOp:
+			}
+		}
 	}
-	rc, err := env.Ownership.change(claims)
+	rc, err := env.Ownership.change(claims, stamp)
 	if err != nil {
 		return ds, err
 	}

@@ -36,7 +36,7 @@ func TestOwnershipChange(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := ParseOwnership(live(tc.before...), tid, "it")
-			c, err := o.change(tc.after)
+			c, err := o.change(tc.after, Stamp{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,12 +56,75 @@ func TestOwnershipChange(t *testing.T) {
 			}
 		})
 	}
+	t.Run("applied stamps", func(t *testing.T) {
+		docs := []entra.Document{{"extensionName": OwnershipExtension + "it", "partners": []any{a.entry(), b.entry()},
+			"applied": []any{"crossTenant.partners.a=0123456789ab@2026-01-01T00:00:00Z", "crossTenant.partners.b=0123456789ab@2026-01-01T00:00:00Z"}}}
+		o := ParseOwnership(docs, tid, "it")
+		if commit, at, ok := o.Applied("crossTenant.partners.a"); !ok || commit != "0123456789ab" || at != "2026-01-01T00:00:00Z" {
+			t.Fatalf("Applied = %q %q %v", commit, at, ok)
+		}
+		if c, err := o.change([]Claim{a, b}, Stamp{Commit: "fedcba9876543210"}); err != nil || c != nil {
+			t.Fatalf("nothing changed, yet the record changes: %+v %v", c, err)
+		}
+		c, err := o.change([]Claim{a}, Stamp{Commit: "fedcba9876543210", Changed: []string{"crossTenant.default"}, Dropped: []string{"crossTenant.partners.b"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Steps) != 1 || c.Steps[0].Phase != PhaseRelease {
+			t.Fatalf("steps = %+v, want one release", c.Steps)
+		}
+		got := c.Steps[0].Request.Body["applied"]
+		want := []any{"crossTenant.default=fedcba987654@" + Ref(ApplyTime), "crossTenant.partners.a=0123456789ab@2026-01-01T00:00:00Z"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("applied = %v, want %v", got, want)
+		}
+		if len(c.Fields) != 1 || c.Fields[0].Path != "partners" {
+			t.Fatalf("fields = %+v, want the partners claim only", c.Fields)
+		}
+		if _, ok := c.Steps[0].Request.Body["applied"].([]any); !ok {
+			t.Fatal("applied is not a list")
+		}
+	})
+	t.Run("a stamp alone creates the record", func(t *testing.T) {
+		c, err := ParseOwnership(nil, tid, "it").change(nil, Stamp{Changed: []string{"crossTenant.default"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Steps) != 1 || c.Steps[0].Request.Method != "POST" || c.Steps[0].Phase != PhaseRelease {
+			t.Fatalf("steps = %+v, want one release POST", c.Steps)
+		}
+		p := &Plan{Objects: []ObjectChange{*c}}
+		if s := summarize(p); s.Create+s.Update != 0 {
+			t.Fatalf("a record that only stamps is counted as a change: %+v", s)
+		}
+	})
+	t.Run("no room for stamps", func(t *testing.T) {
+		var claims []Claim
+		var addrs []string
+		for i := range 20 {
+			key := fmt.Sprintf("partner-%02d", i)
+			claims = append(claims, Claim{Kind: "partners", Key: key, ID: fmt.Sprintf("3d0f5dec-5d3d-455c-8016-%012d", i), Origin: entra.OriginCreated})
+			addrs = append(addrs, "crossTenant.partners."+key)
+		}
+		c, err := ParseOwnership(nil, tid, "it").change(claims, Stamp{Commit: "fedcba9876543210", Changed: addrs})
+		if err != nil {
+			t.Fatalf("claims that fit were refused for their stamps: %v", err)
+		}
+		for _, st := range c.Steps {
+			if list, _ := st.Request.Body["applied"].([]any); len(list) > 0 {
+				t.Fatalf("%s step writes %d stamps", st.Phase, len(list))
+			}
+		}
+		if len(c.Notes) == 0 {
+			t.Fatal("stamps dropped without a note")
+		}
+	})
 	t.Run("over 2 KB", func(t *testing.T) {
 		var many []Claim
 		for i := range 60 {
 			many = append(many, Claim{Kind: "partners", Key: "partner-key", ID: fmt.Sprintf("3d0f5dec-5d3d-455c-8016-%012d", i), Origin: entra.OriginCreated})
 		}
-		if _, err := ParseOwnership(nil, tid, "it").change(many); err == nil {
+		if _, err := ParseOwnership(nil, tid, "it").change(many, Stamp{}); err == nil {
 			t.Fatal("a record over 2 KB was planned")
 		}
 	})

@@ -23,8 +23,14 @@ import (
 // Each entry is key=id:origin. Origin "created" lets prune delete the
 // object; "adopted" only lets it stop managing it. The record grows before
 // anything is created and shrinks after deletes, so whatever is
-// interrupted, every object this configuration created is in it. Graph
-// limits an open extension to 2 KB, about 25 entries.
+// interrupted, every object this configuration created is in it.
+//
+// The list "applied" says what apply last changed, as a group's marker
+// does for the group: address=commit@time, for example
+// "crossTenant.partners.fabrikam=1a2b3c4d5e6f@2026-11-24T10:00:00Z". It
+// is written at the end of an apply in which every object change
+// succeeded. Graph limits an open extension to 2 KB: about 15 objects
+// with both entries.
 
 // OwnershipExtension prefixes the name of a configuration's record.
 const OwnershipExtension = "dev.entrasync.objects."
@@ -58,7 +64,9 @@ type Ownership struct {
 	// ours are this configuration's claims; live is its record as read
 	// (nil when there is none).
 	ours []Claim
-	live entra.Document
+	// applied maps an address to the commit@time apply last changed it.
+	applied map[string]string
+	live    entra.Document
 	// foreign maps kind/lower(id) to the configuration that claims it.
 	foreign map[string]string
 }
@@ -79,7 +87,7 @@ func ReadOwnership(ctx context.Context, r entra.Reader, tenant, configuration st
 
 // ParseOwnership reads the records among the organization's extensions.
 func ParseOwnership(exts []entra.Document, tenant, configuration string) *Ownership {
-	o := &Ownership{tenant: tenant, configuration: configuration, foreign: map[string]string{}}
+	o := &Ownership{tenant: tenant, configuration: configuration, foreign: map[string]string{}, applied: map[string]string{}}
 	for _, doc := range exts {
 		name, _ := doc["extensionName"].(string)
 		owner, ok := strings.CutPrefix(name, OwnershipExtension)
@@ -89,7 +97,7 @@ func ParseOwnership(exts []entra.Document, tenant, configuration string) *Owners
 		var claims []Claim
 		for _, kind := range slices.Sorted(maps.Keys(doc)) {
 			list, isList := doc[kind].([]any)
-			if !isList {
+			if !isList || kind == appliedList {
 				continue
 			}
 			for _, e := range list {
@@ -102,6 +110,13 @@ func ParseOwnership(exts []entra.Document, tenant, configuration string) *Owners
 		}
 		if owner == configuration {
 			o.ours, o.live = claims, doc
+			list, _ := doc[appliedList].([]any)
+			for _, e := range list {
+				s, _ := e.(string)
+				if addr, stamp, ok := strings.Cut(s, "="); ok && addr != "" {
+					o.applied[addr] = stamp
+				}
+			}
 			continue
 		}
 		for _, c := range claims {
@@ -157,14 +172,56 @@ func (o *Ownership) ForeignOwner(kind, id string) string {
 	return o.foreign[kind+"/"+strings.ToLower(id)]
 }
 
+// Applied is what the record says apply last did to the object at an
+// address: the configuration's commit (abbreviated; "" for a working
+// tree) and the time, as apply stamped it (RFC 3339).
+func (o *Ownership) Applied(addr string) (commit, at string, ok bool) {
+	stamp, ok := o.applied[addr]
+	if !ok {
+		return "", "", false
+	}
+	i := strings.LastIndex(stamp, "@")
+	if i < 0 {
+		return "", "", false
+	}
+	return stamp[:i], stamp[i+1:], true
+}
+
+// appliedList is the record's list of what apply last changed.
+const appliedList = "applied"
+
+// ApplyTime names the time an apply starts ([Ref]); apply fills it in.
+const ApplyTime = "apply:time"
+
+// Stamp is what a plan's apply records of the objects it changes.
+type Stamp struct {
+	// Commit is the configuration's commit ("" for a working tree).
+	Commit string
+	// Changed are the addresses of objects created, updated or adopted;
+	// Dropped of those deleted or released.
+	Changed, Dropped []string
+}
+
+// after is the applied list once the stamp is recorded.
+func (st Stamp) after(before map[string]string) map[string]string {
+	out := maps.Clone(before)
+	for _, a := range st.Dropped {
+		delete(out, a)
+	}
+	for _, a := range st.Changed {
+		out[a] = short(st.Commit) + "@" + Ref(ApplyTime)
+	}
+	return out
+}
+
 // Live is this configuration's record as read, nil when there is none.
 func (o *Ownership) Live() entra.Document { return o.live }
 
 // maxRecordBytes is Graph's limit on an open extension's data.
 const maxRecordBytes = 2048
 
-// record is the record's body holding claims.
-func (o *Ownership) record(claims []Claim) map[string]any {
+// record is the record's body holding claims and applied stamps.
+func (o *Ownership) record(claims []Claim, applied map[string]string) map[string]any {
 	body := map[string]any{"tenant": o.tenant, "configuration": o.configuration}
 	for _, c := range o.ours {
 		body[c.Kind] = []any{} // a kind emptied is written as an empty list
@@ -172,6 +229,13 @@ func (o *Ownership) record(claims []Claim) map[string]any {
 	for _, c := range claims {
 		list, _ := body[c.Kind].([]any)
 		body[c.Kind] = append(list, c.entry())
+	}
+	if len(applied) > 0 || len(o.applied) > 0 {
+		list := []any{}
+		for _, addr := range slices.Sorted(maps.Keys(applied)) {
+			list = append(list, addr+"="+applied[addr])
+		}
+		body[appliedList] = list
 	}
 	return body
 }
@@ -184,11 +248,13 @@ func sortedClaims(cs []Claim) []Claim {
 
 // change is the record's change from what it holds to after: claim adds
 // entries before anything is written, release drops them once deletes are
-// done. nil when the record stays as it is.
-func (o *Ownership) change(after []Claim) (*ObjectChange, error) {
+// done and stamps what this apply changed. nil when the record stays as
+// it is.
+func (o *Ownership) change(after []Claim, st Stamp) (*ObjectChange, error) {
 	before, after := sortedClaims(o.ours), sortedClaims(after)
 	union := sortedClaims(append(slices.Clone(before), after...))
-	if slices.Equal(before, after) {
+	applied := st.after(o.applied)
+	if slices.Equal(before, after) && maps.Equal(applied, o.applied) {
 		return nil, nil
 	}
 	path := OwnershipPath(o.tenant, o.configuration)
@@ -197,10 +263,25 @@ func (o *Ownership) change(after []Claim) (*ObjectChange, error) {
 	if o.live == nil {
 		c.Action = Create
 	}
-	for _, body := range []map[string]any{o.record(union), o.record(after)} {
-		if data, _ := json.Marshal(body); len(data) > maxRecordBytes {
-			return nil, fmt.Errorf("the ownership record would hold %d bytes, more than the 2 KB Graph allows in an open extension; split the configuration", len(data))
+	size := func(applied map[string]string) int {
+		n := 0
+		for _, body := range []map[string]any{o.record(union, applied), o.record(after, applied)} {
+			data, _ := json.Marshal(body)
+			n = max(n, len(data))
 		}
+		return n
+	}
+	// The claim step keeps the stamps as they are: they describe applies
+	// that are done.
+	claimApplied := o.applied
+	if size(applied) > maxRecordBytes {
+		// Claims come first: without them prune would lose track of what
+		// this configuration created. The stamps only feed status.
+		if n := size(nil); n > maxRecordBytes {
+			return nil, fmt.Errorf("the ownership record would hold %d bytes, more than the 2 KB Graph allows in an open extension; split the configuration", n)
+		}
+		applied, claimApplied = map[string]string{}, nil
+		c.Notes = append(c.Notes, "the record has no room left for the commit and time of each apply (Graph allows 2 KB), so status will not show them; split the configuration to get them back")
 	}
 	// What the claim step writes: an id apply learns later is recorded
 	// as pending until the release step writes it.
@@ -212,20 +293,32 @@ func (o *Ownership) change(after []Claim) (*ObjectChange, error) {
 		claimed[i] = x
 	}
 	claimed = sortedClaims(claimed)
-	if !slices.Equal(claimed, before) {
-		step := Step{Phase: PhaseClaim, What: "record the objects this configuration is about to create or take over",
-			Request: entra.Request{Method: "PATCH", Path: path, Body: o.record(claimed)}}
-		if o.live == nil {
-			body := o.record(claimed)
+	// write is the request that writes body: the first creates the record.
+	write := func(body map[string]any) entra.Request {
+		if o.live == nil && len(c.Steps) == 0 {
 			body["@odata.type"] = "microsoft.graph.openTypeExtension"
 			body["extensionName"] = OwnershipExtension + o.configuration
-			step.Request = entra.Request{Method: "POST", Path: "organization/" + o.tenant + "/extensions", Body: body}
+			return entra.Request{Method: "POST", Path: "organization/" + o.tenant + "/extensions", Body: body}
 		}
-		c.Steps = append(c.Steps, step)
+		return entra.Request{Method: "PATCH", Path: path, Body: body}
 	}
-	if !slices.Equal(claimed, after) {
-		c.Steps = append(c.Steps, Step{Phase: PhaseRelease, What: "forget the objects deleted or released",
-			Request: entra.Request{Method: "PATCH", Path: path, Body: o.record(after)}})
+	if !slices.Equal(claimed, before) {
+		c.Steps = append(c.Steps, Step{Phase: PhaseClaim, What: "record the objects this configuration is about to create or take over",
+			Request: write(o.record(claimed, claimApplied))})
+	}
+	if !slices.Equal(claimed, after) || !maps.Equal(applied, o.applied) {
+		var did []string
+		if !slices.Equal(claimed, after) {
+			did = append(did, "forget the objects deleted or released")
+		}
+		if !maps.Equal(applied, o.applied) {
+			did = append(did, "record the commit and time of this apply")
+		}
+		what := strings.Join(did, ", and ")
+		c.Steps = append(c.Steps, Step{Phase: PhaseRelease, What: what, Request: write(o.record(after, applied))})
+	}
+	if len(c.Steps) == 0 {
+		return nil, nil
 	}
 	entries := func(cs []Claim, kind string) []string {
 		out := []string{}

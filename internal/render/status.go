@@ -23,17 +23,22 @@ func StatusText(w io.Writer, r *status.Report, st Style) error {
 			fmt.Fprintf(&b, " %s", Clean(o.Name))
 		}
 		b.WriteString("\n")
-		line := fmt.Sprintf("    %s", o.Origin)
+		var parts []string
+		if o.Origin != "" {
+			parts = append(parts, Clean(o.Origin))
+		}
 		if o.ID != "" {
-			line += ", id " + Clean(o.ID)
+			parts = append(parts, "id "+Clean(o.ID))
 		}
-		if o.Commit != "" {
-			line += fmt.Sprintf(", last applied commit %.12s", o.Commit)
+		switch {
+		case o.Commit != "":
+			parts = append(parts, fmt.Sprintf("last applied commit %.12s at %s", Clean(o.Commit), Clean(o.AppliedAt)))
+		case o.AppliedAt != "":
+			parts = append(parts, "last applied at "+Clean(o.AppliedAt)+" (no commit recorded)")
 		}
-		if o.AppliedAt != "" {
-			line += " at " + o.AppliedAt
+		if len(parts) > 0 {
+			b.WriteString("    " + strings.Join(parts, ", ") + "\n")
 		}
-		b.WriteString(line + "\n")
 		if o.Missing {
 			b.WriteString(st.paint(ansiRed, "    missing: the ownership record names it, the tenant does not have it (the next plan decides)") + "\n")
 		}

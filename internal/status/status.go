@@ -25,8 +25,9 @@ type Object struct {
 	Name   string `json:"name,omitempty"`
 	ID     string `json:"id,omitempty"`
 	Origin string `json:"origin,omitempty"`
-	// Commit and AppliedAt are the last apply's, where the object records
-	// them (groups, in their marker).
+	// Commit and AppliedAt are those of the last apply that changed the
+	// object: a group's marker records them, the ownership record those
+	// of the other kinds.
 	Commit    string `json:"commit,omitempty"`
 	AppliedAt string `json:"appliedAt,omitempty"`
 	// Missing is set when the record names an object the tenant no
