@@ -84,33 +84,20 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 		_ = tenant.Close()
 		return nil, err
 	}
-	live, ds, err := plan.ReadLive(ctx, tenant.Backend, d, plan.Inputs{Locate: l.cfg.Locate, LastDeclared: f.history()})
-	if err != nil {
-		return fail(fmt.Errorf("reading %s: %w", tenant.Describe, err))
+	env := &plan.Env{Reader: tenant.Backend, Desired: d, Locate: l.cfg.Locate, Commit: l.commit,
+		Options:       plan.Options{Full: f.full, Prune: f.prune, Targets: f.targets},
+		Configuration: d.Configuration, Tenant: d.Tenant.ID}
+	p, ds, err := plan.Make(ctx, env, plan.Groups{LastDeclared: f.history()},
+		crosstenant.Partners{}, crosstenant.Default{}, crosstenant.SyncJobs{})
+	if rerr := a.report(ds); rerr != nil {
+		return fail(rerr)
 	}
-	if err := a.report(ds); err != nil {
+	var targetErr *plan.TargetError
+	switch {
+	case errors.As(err, &targetErr):
 		return fail(err)
-	}
-	own, err := plan.ReadOwnership(ctx, tenant.Backend, d.Tenant.ID, d.Configuration)
-	if err != nil {
-		return fail(fmt.Errorf("reading %s: %w", tenant.Describe, err))
-	}
-	if err := checkTargets(f.targets, d, live, own); err != nil {
-		return fail(err)
-	}
-	p, ds := plan.Compute(plan.Input{Desired: d, Live: live, Commit: l.commit, Locate: l.cfg.Locate},
-		plan.Options{Full: f.full, Prune: f.prune, Targets: f.targets})
-	if err := a.report(ds); err != nil {
-		return fail(err)
-	}
-	env := &plan.Env{Reader: tenant.Backend, Desired: d, Locate: l.cfg.Locate, Options: p.Options,
-		Configuration: d.Configuration, Tenant: d.Tenant.ID, Ownership: own, GroupRef: groupRef(p, live)}
-	ds, err = plan.PlanKinds(ctx, p, env, crosstenant.Partners{}, crosstenant.Default{}, crosstenant.SyncJobs{})
-	if err != nil {
+	case err != nil:
 		return fail(fmt.Errorf("planning with %s: %w", tenant.Describe, err))
-	}
-	if err := a.report(ds); err != nil {
-		return fail(err)
 	}
 	p.Dirty = l.dirty
 	switch {
@@ -141,67 +128,6 @@ func (a *app) openTenant(ctx context.Context, f *planFlags, want string) (Tenant
 		return Tenant{}, fmt.Errorf("%s: %w", tenant.Describe, err)
 	}
 	return tenant, nil
-}
-
-// groupRef names a declared group's id for the other kinds: the live id
-// of a group that exists, a placeholder apply fills in for one this plan
-// creates.
-func groupRef(p *plan.Plan, live *plan.Live) func(string) (string, bool) {
-	return func(key string) (string, bool) {
-		addr := model.Address{Kind: model.KindGroup, Key: key}.String()
-		for _, c := range p.Groups {
-			if c.Address != addr {
-				continue
-			}
-			if c.Action == plan.Create {
-				return plan.AddressRef(addr), true
-			}
-			return c.ID, c.ID != ""
-		}
-		if g := live.Groups[key]; g != nil {
-			return g.ID, true
-		}
-		return "", false
-	}
-}
-
-// checkTargets refuses a --target that names nothing declared or managed:
-// a typo must not plan "no changes".
-func checkTargets(targets []string, d *model.Desired, live *plan.Live, own *plan.Ownership) error {
-	var known []string
-	for key := range d.Groups {
-		known = append(known, model.Address{Kind: model.KindGroup, Key: key}.String())
-	}
-	for _, g := range live.Marked {
-		known = append(known, g.Marker.Address)
-	}
-	for key := range d.CrossTenant.Partners {
-		known = append(known, model.Address{Kind: model.KindPartner, Key: key}.String())
-	}
-	for _, c := range own.Ours("partners") {
-		known = append(known, model.Address{Kind: model.KindPartner, Key: c.Key}.String())
-	}
-	for key := range d.CrossTenant.SyncJobs {
-		known = append(known, model.Address{Kind: model.KindSyncJob, Key: key}.String())
-	}
-	for _, c := range own.Ours("syncJobs") {
-		known = append(known, model.Address{Kind: model.KindSyncJob, Key: c.Key}.String())
-	}
-	if d.CrossTenant.Default != nil {
-		known = append(known, model.Address{Kind: model.KindDefaultPolicy}.String())
-	}
-	slices.Sort(known)
-	for _, t := range targets {
-		if slices.Contains(known, t) {
-			continue
-		}
-		msg := fmt.Sprintf("--target %s names nothing this configuration declares or manages", t)
-		if near := model.Closest(t, known); near != "" {
-			msg += fmt.Sprintf("; did you mean %s?", near)
-		}
-		return errors.New(msg)
-	}
-	return nil
 }
 
 // credentialVars are the variables that make entrasync obtain a Graph

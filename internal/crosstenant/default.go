@@ -17,8 +17,11 @@ import (
 func (Default) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Diagnostics, error) {
 	d := env.Desired.CrossTenant.Default
 	addr := model.Address{Kind: model.KindDefaultPolicy}.String()
-	if d == nil || !env.Targeted(addr) {
+	switch {
+	case d == nil:
 		return plan.KindPlan{}, nil, nil
+	case !env.Targeted(addr):
+		return plan.KindPlan{Addresses: []string{addr}}, nil, nil
 	}
 	docs, err := env.Reader.Documents(ctx, []string{defaultPath})
 	if err != nil {
@@ -41,5 +44,5 @@ func (Default) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Dia
 		c.Steps = []plan.Step{{Phase: plan.PhaseWrite, What: "update " + strings.Join(orderedKeys(patch, model.PolicySettingNames), ", "),
 			Request: entra.Request{Method: "PATCH", Path: defaultPath, Body: patch}}}
 	}
-	return plan.KindPlan{Changes: []plan.ObjectChange{c}}, ds, nil
+	return plan.KindPlan{Addresses: []string{addr}, Changes: []plan.ObjectChange{c}}, ds, nil
 }

@@ -111,6 +111,12 @@ func (Partners) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 		k.declared(key, declared[key], resolved[key])
 	}
 	k.orphans()
+	for key := range declared {
+		k.out.Addresses = append(k.out.Addresses, address(key))
+	}
+	for _, c := range claimed {
+		k.out.Addresses = append(k.out.Addresses, address(c.Key))
+	}
 	return k.out, k.ds, nil
 }
 

@@ -159,6 +159,12 @@ func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 		k.declared(key, declared[key])
 	}
 	k.orphans()
+	for key := range declared {
+		k.out.Addresses = append(k.out.Addresses, syncJobAddress(key))
+	}
+	for _, c := range claimed {
+		k.out.Addresses = append(k.out.Addresses, syncJobAddress(c.Key))
+	}
 	return k.out, k.ds, nil
 }
 

@@ -2,7 +2,13 @@
 // update, delete or nothing, and the members and owners to add and remove
 // under the group's membership mode.
 //
-// Reading and computing are separate steps. [ReadLive] asks an
+// Every managed kind is a [Kind] run by [Make], the one pipeline: groups
+// ([Groups]) first, then the document kinds (cross-tenant partners, the
+// default policy, synchronization jobs), then the ownership record's
+// change; ordering, the prune guard, the summary and the --target check
+// are Make's, written once for every kind.
+//
+// For groups, reading and computing are separate steps. [ReadLive] asks an
 // [entra.Reader] for exactly what the desired state needs, in bulk.
 // [Compute] is a pure function of the desired state, the live state and
 // the options: the plan is a value, and renderers print it.

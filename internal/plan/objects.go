@@ -14,13 +14,16 @@ import (
 	"github.com/entrasync/entrasync/internal/model"
 )
 
-// Objects are the managed kinds other than groups: resources Graph
-// addresses by path and returns as documents (cross-tenant partners, the
-// default cross-tenant policy, and the kinds that follow). Each kind is a
-// [Kind]: it reads its live documents and diffs them against the
-// declaration. What every kind shares is written once, here and in apply:
-// the change value, ordering by phase, fingerprints of what was read, the
-// ownership record, the prune guard and rendering.
+// Every managed kind is a [Kind]: one place that reads its live state,
+// diffs it against the declaration and emits changes, run by [Make].
+// Groups ([Groups]) emit [GroupChange]s, which apply writes in bulk
+// across groups. The other kinds are resources Graph addresses by path
+// and returns as documents (cross-tenant partners, the default
+// cross-tenant policy, synchronization jobs); they emit [ObjectChange]s:
+// requests in phases. What every kind shares is written once, here and
+// in apply: ordering by address and phase, fingerprints of what was read,
+// the ownership record and its stamps, the prune guard, the summary and
+// rendering.
 
 // Phase orders an object's requests within an apply. Apply runs the
 // phases in this order, and within a phase each change's steps in order.
@@ -147,6 +150,12 @@ type Kind interface {
 
 // KindPlan is what a kind planned.
 type KindPlan struct {
+	// Addresses are every address the kind declares or manages, planned
+	// or not: what --target may name.
+	Addresses []string
+	// Groups and Orphans are the group kind's; Changes the other kinds'.
+	Groups  []GroupChange
+	Orphans []Orphan
 	Changes []ObjectChange
 	// Claims are this configuration's claims of the kind after apply.
 	Claims []Claim
@@ -162,11 +171,14 @@ type Env struct {
 	Options       Options
 	Configuration string
 	Tenant        string
-	// Ownership is every configuration's ownership record in the tenant.
+	// Commit is the configuration commit planned ("" for a working tree).
+	Commit string
+	// Ownership is every configuration's ownership record in the tenant
+	// ([Make] reads it when nil).
 	Ownership *Ownership
 	// GroupRef is the id of the group a declared key names, or a
 	// placeholder ([AddressRef]) for a group this plan creates; false when
-	// the key names no group.
+	// the key names no group. [Groups] sets it.
 	GroupRef func(key string) (string, bool)
 }
 
@@ -212,18 +224,40 @@ func project(doc entra.Document, keep []string) entra.Document {
 	return entra.Document{"value": out}
 }
 
-// PlanKinds runs the kinds and adds their changes, with the ownership
-// record's change, to p.
-func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diagnostics, error) {
+// Make is the one pipeline every kind goes through: it runs the kinds in
+// order (groups first: the others name declared groups through
+// [Env.GroupRef]), adds the ownership record's change, orders the
+// changes by address in apply order, guards prunes and counts. The first
+// kind whose diagnostics hold an error stops it with a nil plan, and so
+// does a --target that names nothing any kind declares or manages.
+func Make(ctx context.Context, env *Env, kinds ...Kind) (*Plan, diag.Diagnostics, error) {
+	d := env.Desired
+	env.Options.Prune = env.Options.Prune || d.Prune
+	if env.Ownership == nil {
+		own, err := ReadOwnership(ctx, env.Reader, env.Tenant, env.Configuration)
+		if err != nil {
+			return nil, nil, err
+		}
+		env.Ownership = own
+	}
+	if env.GroupRef == nil {
+		env.GroupRef = func(string) (string, bool) { return "", false }
+	}
+	p := &Plan{FormatVersion: FormatVersion, Tenant: d.Tenant.ID, Configuration: d.Configuration, SourceCommit: env.Commit,
+		Options: env.Options, Groups: []GroupChange{}}
 	var ds diag.Diagnostics
 	var claims []Claim
-	stamp := Stamp{Commit: p.SourceCommit}
+	var known []string
+	stamp := Stamp{Commit: env.Commit}
 	for _, k := range kinds {
 		kp, kds, err := k.Plan(ctx, env)
-		if err != nil {
-			return ds, err
-		}
 		ds = append(ds, kds...)
+		if err != nil || kds.HasErrors() {
+			return nil, ds, err
+		}
+		known = append(known, kp.Addresses...)
+		p.Groups = append(p.Groups, kp.Groups...)
+		p.Orphans = append(p.Orphans, kp.Orphans...)
 		p.Objects = append(p.Objects, kp.Changes...)
 		p.Notes = append(p.Notes, kp.Notes...)
 		claims = append(claims, kp.Claims...)
@@ -239,17 +273,50 @@ func PlanKinds(ctx context.Context, p *Plan, env *Env, kinds ...Kind) (diag.Diag
 			}
 		}
 	}
+	if err := checkTargets(env.Options.Targets, known); err != nil {
+		return nil, ds, err
+	}
 	rc, err := env.Ownership.change(claims, stamp)
 	if err != nil {
-		return ds, err
+		return nil, ds, err
 	}
 	if rc != nil {
 		p.Objects = append(p.Objects, *rc)
 	}
+	slices.SortStableFunc(p.Groups, func(a, b GroupChange) int { return cmp.Compare(a.Address, b.Address) })
 	slices.SortStableFunc(p.Objects, func(a, b ObjectChange) int { return compareAddresses(a.Address, b.Address) })
 	GuardPrunes(p)
 	p.Summary = summarize(p)
-	return ds, nil
+	return p, ds, nil
+}
+
+// checkTargets refuses a --target that names nothing declared or managed:
+// a typo must not plan "no changes".
+func checkTargets(targets, known []string) error {
+	slices.Sort(known)
+	known = slices.Compact(known)
+	for _, t := range targets {
+		if slices.Contains(known, t) {
+			continue
+		}
+		return &TargetError{Target: t, Near: model.Closest(t, known)}
+	}
+	return nil
+}
+
+// TargetError is a --target that names nothing declared or managed.
+type TargetError struct {
+	Target string
+	// Near is the closest address that exists, if any is close.
+	Near string
+}
+
+func (e *TargetError) Error() string {
+	msg := fmt.Sprintf("--target %s names nothing this configuration declares or manages", e.Target)
+	if e.Near != "" {
+		msg += fmt.Sprintf("; did you mean %s?", e.Near)
+	}
+	return msg
 }
 
 // compareAddresses orders by kind in apply order, then key; what is not
