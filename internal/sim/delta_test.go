@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,31 @@ func TestDeltaTokenExpiry(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusGone || resp.Header.Get("Location") != ts.URL+"/v1.0/users/delta" {
 		t.Fatalf("expired token: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// A deltaLink taken from one emulator process still works in the next
+// one serving the same state file, and sees a change made to the file in
+// between (`sim set-user`), and nothing else.
+func TestUsersDeltaAcrossProcesses(t *testing.T) {
+	ts, s := fixture(t, 20, Options{})
+	_, link, _ := drain(t, ts.URL+"/v1.0/users/delta?$select=id,department")
+	st := s.Snapshot()
+	var upn string
+	for _, u := range st.Users[3:4] {
+		upn = u.UserPrincipalName
+	}
+	if err := SetUserProperty(st, upn, "department", "Changed"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := NewServer(st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts2 := httptest.NewServer(next)
+	defer ts2.Close()
+	items, _, _ := drain(t, strings.Replace(link, ts.URL, ts2.URL, 1))
+	if len(items) != 1 || items[0]["department"] != "Changed" {
+		t.Fatalf("delta after a restart and one change = %v, want that one user", items)
 	}
 }

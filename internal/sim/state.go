@@ -28,6 +28,10 @@ type State struct {
 	// OrganizationExtensions are the organization's open extensions by
 	// extensionName.
 	OrganizationExtensions map[string]map[string]any `json:"organizationExtensions,omitempty"`
+	// DeltaSeq is the tenant's change sequence, and each user's and
+	// group's ChangeSeq its last change in it: a delta token issued by one
+	// emulator process stays valid in the next one serving the same file.
+	DeltaSeq uint64 `json:"deltaSeq,omitempty"`
 }
 
 // User is a user object. Properties holds every other Graph property
@@ -41,6 +45,7 @@ type User struct {
 	AccountEnabled    bool           `json:"accountEnabled"`
 	UserType          string         `json:"userType,omitempty"`
 	Properties        map[string]any `json:"properties,omitempty"`
+	ChangeSeq         uint64         `json:"changeSeq,omitempty"`
 
 	seq uint64 // last change, for delta
 }
@@ -65,6 +70,7 @@ type Group struct {
 	Owners                        []string `json:"owners,omitempty"`
 	// Extensions are open extensions by extensionName.
 	Extensions map[string]map[string]any `json:"extensions,omitempty"`
+	ChangeSeq  uint64                    `json:"changeSeq,omitempty"`
 
 	members   map[string]bool // lower-case ids
 	owners    map[string]bool
@@ -177,6 +183,18 @@ func SaveState(path string, st *State) error {
 
 func lower(s string) string { return strings.ToLower(s) }
 
+// maxChangeSeq is the highest change a state file records.
+func maxChangeSeq(st *State) uint64 {
+	var n uint64
+	for _, u := range st.Users {
+		n = max(n, u.ChangeSeq)
+	}
+	for _, g := range st.Groups {
+		n = max(n, g.ChangeSeq)
+	}
+	return n
+}
+
 // SetUserProperty sets a property of a user in a state file (department,
 // jobTitle, …), as an HR system or the portal would; an empty value
 // clears it.
@@ -193,6 +211,10 @@ func SetUserProperty(st *State, upn, name, value string) error {
 		} else {
 			u.Properties[name] = value
 		}
+		// The change is in the file's change sequence, so a delta token
+		// issued before it returns the user.
+		st.DeltaSeq = max(st.DeltaSeq, maxChangeSeq(st)) + 1
+		u.ChangeSeq = st.DeltaSeq
 		return nil
 	}
 	return fmt.Errorf("no user %s", upn)

@@ -55,6 +55,9 @@ func newTenant(st *State) (*tenant, error) {
 	if t.orgExtensions == nil {
 		t.orgExtensions = map[string]map[string]any{}
 	}
+	// Changes recorded in the file keep their place in the sequence; an
+	// object without one (a file written by hand) is new after them.
+	t.seq = max(st.DeltaSeq, maxChangeSeq(st))
 	for _, u := range st.Users {
 		if err := t.addUser(u); err != nil {
 			return nil, err
@@ -96,7 +99,10 @@ func (t *tenant) addUser(u *User) error {
 	if _, dup := t.upns[lower(u.UserPrincipalName)]; dup {
 		return fmt.Errorf("state: duplicate userPrincipalName %s", u.UserPrincipalName)
 	}
-	u.seq = t.next()
+	u.seq = u.ChangeSeq
+	if u.seq == 0 {
+		u.seq = t.next()
+	}
 	t.users[id] = u
 	t.upns[lower(u.UserPrincipalName)] = u
 	t.userOrder = append(t.userOrder, id)
@@ -111,7 +117,10 @@ func (t *tenant) addGroup(g *Group) error {
 	g.members, g.owners = setOf(g.Members), setOf(g.Owners)
 	// The JSON lists are only the file form; the sets are the truth.
 	g.Members, g.Owners = nil, nil
-	g.seq = t.next()
+	g.seq = g.ChangeSeq
+	if g.seq == 0 {
+		g.seq = t.next()
+	}
 	t.groups[id] = g
 	t.groupOrder = append(t.groupOrder, id)
 	return nil
@@ -188,13 +197,15 @@ func removeID(order []string, id string) []string {
 
 // snapshot converts the tenant back to its file form.
 func (t *tenant) snapshot() *State {
-	st := &State{TenantID: t.id, Domain: t.domain, Apps: t.apps, CrossTenant: cloneCrossTenant(&t.crossTenant)}
+	st := &State{TenantID: t.id, Domain: t.domain, Apps: t.apps, CrossTenant: cloneCrossTenant(&t.crossTenant), DeltaSeq: t.seq}
 	if len(t.orgExtensions) > 0 {
 		data, _ := json.Marshal(t.orgExtensions)
 		_ = json.Unmarshal(data, &st.OrganizationExtensions)
 	}
 	for _, id := range t.userOrder {
-		st.Users = append(st.Users, t.users[id])
+		u := t.users[id]
+		u.ChangeSeq = u.seq
+		st.Users = append(st.Users, u)
 	}
 	for _, id := range t.deviceOrder {
 		st.Devices = append(st.Devices, t.devices[id])
@@ -204,6 +215,7 @@ func (t *tenant) snapshot() *State {
 	}
 	withLists := func(g *Group) *Group {
 		c := *g
+		c.ChangeSeq = g.seq
 		c.Members = g.sortedMembers()
 		c.Owners = slices.Sorted(maps.Keys(g.owners))
 		return &c
