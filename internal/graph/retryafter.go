@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"bytes"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -36,15 +38,41 @@ func (t roundUpRetryAfter) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
+// ownBody gives each attempt a private copy of the request body.
+// kiota-http-go's retry handler rewinds and resends the same body reader;
+// when a connection dies while net/http is still writing the failed
+// attempt's body, that write loop and the retry read the one reader at
+// once (a data race the race detector found under the emulator's injected
+// connection resets).
+type ownBody struct {
+	next http.RoundTripper
+}
+
+func (t ownBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return t.next.RoundTrip(req)
+	}
+	data, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	own := req.Clone(req.Context())
+	own.Body = io.NopCloser(bytes.NewReader(data))
+	own.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	own.ContentLength = int64(len(data))
+	return t.next.RoundTrip(own)
+}
+
 // defaultHTTPClient is the Graph SDK's default client (telemetry, retry,
-// redirect, compression, …) over a transport that rounds Retry-After up.
+// redirect, compression, …) over a transport that rounds Retry-After up
+// and gives each attempt its own body.
 func defaultHTTPClient(base http.RoundTripper) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	middleware := msgraphcore.GetDefaultMiddlewaresWithOptions(&msgraphcore.GraphClientOptions{})
 	return &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(roundUpRetryAfter{next: base}, middleware...),
+		Transport: khttp.NewCustomTransportWithParentTransport(ownBody{next: roundUpRetryAfter{next: base}}, middleware...),
 		// As the SDK's own default client: redirects are the middleware's
 		// business, and no request hangs forever.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
