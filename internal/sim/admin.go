@@ -19,6 +19,7 @@ import (
 //	                           "faultRate":…, "seed":…}
 //	POST /_sim/save            write the state file now
 //	GET  /_sim/state           the current state as a state file
+//	GET  /_sim/profiles        SharePoint user profiles' imported values, by userPrincipalName
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_sim/stats":
@@ -45,6 +46,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case "GET /_sim/state":
 		writeJSON(w, http.StatusOK, s.Snapshot())
+	case "GET /_sim/profiles":
+		writeJSON(w, http.StatusOK, ProfilesByUPN(s.Snapshot()))
 	default:
 		writeError(w, r, http.StatusNotFound, "NotFound", "unknown emulator admin path "+r.URL.Path)
 	}

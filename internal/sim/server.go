@@ -54,6 +54,10 @@ type Options struct {
 	// Now is the clock (tests); defaults to time.Now.
 	Now func() time.Time
 
+	// ImportStep is how long a SharePoint profile import job stays in
+	// each state before the next (default 1 s; SharePoint takes hours).
+	ImportStep time.Duration
+
 	// WriteLog, when set, receives one line per successful write, batch
 	// items included: "METHOD /v1.0/path BODY" with the body as compact
 	// JSON. Tests read it to check exactly what a client sent.
@@ -113,6 +117,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeCrossTenant()
 	s.routeServicePrincipals()
 	s.routeSynchronization()
+	s.routeSharePoint()
 	s.mux.HandleFunc(batchRoute, s.batch)
 	return s, nil
 }
@@ -148,7 +153,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(zr)
 		r.Header.Del("Content-Encoding")
 	}
-	if s.opts.RequireAuth && !s.authorized(w, r) {
+	// A download URL is pre-authenticated, as SharePoint's are.
+	if s.opts.RequireAuth && r.URL.Path != "/_layouts/15/download.aspx" && !s.authorized(w, r) {
 		return
 	}
 	if s.fault(w, r) {

@@ -32,6 +32,8 @@ type State struct {
 	// group's ChangeSeq its last change in it: a delta token issued by one
 	// emulator process stays valid in the next one serving the same file.
 	DeltaSeq uint64 `json:"deltaSeq,omitempty"`
+	// SharePoint is the tenant's SharePoint Online; nil when it has none.
+	SharePoint *SharePoint `json:"sharePoint,omitempty"`
 }
 
 // User is a user object. Properties holds every other Graph property

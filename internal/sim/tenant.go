@@ -32,6 +32,7 @@ type tenant struct {
 
 	crossTenant   CrossTenant
 	orgExtensions map[string]map[string]any
+	spo           *SharePoint
 }
 
 // tombstone is a deleted object as delta reports it.
@@ -52,6 +53,7 @@ func newTenant(st *State) (*tenant, error) {
 	if c := cloneCrossTenant(st.CrossTenant); c != nil {
 		t.crossTenant = *c
 	}
+	t.spo = cloneSharePoint(st.SharePoint)
 	if t.orgExtensions == nil {
 		t.orgExtensions = map[string]map[string]any{}
 	}
@@ -197,7 +199,8 @@ func removeID(order []string, id string) []string {
 
 // snapshot converts the tenant back to its file form.
 func (t *tenant) snapshot() *State {
-	st := &State{TenantID: t.id, Domain: t.domain, Apps: t.apps, CrossTenant: cloneCrossTenant(&t.crossTenant), DeltaSeq: t.seq}
+	st := &State{TenantID: t.id, Domain: t.domain, Apps: t.apps, CrossTenant: cloneCrossTenant(&t.crossTenant), DeltaSeq: t.seq,
+		SharePoint: cloneSharePoint(t.spo)}
 	if len(t.orgExtensions) > 0 {
 		data, _ := json.Marshal(t.orgExtensions)
 		_ = json.Unmarshal(data, &st.OrganizationExtensions)

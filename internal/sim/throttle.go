@@ -86,7 +86,14 @@ func requestCost(r *http.Request, pattern string) (ru, writes int) {
 	if i := strings.IndexByte(route, ' '); i >= 0 {
 		route = route[i+1:]
 	}
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !strings.Contains(route, "/_api/") {
+		return 1, 1
+	}
+	if strings.Contains(route, "/_api/") {
+		// SharePoint's own calls: a Get… call reads, the others write.
+		if strings.HasPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], "Get") {
+			return 1, 0
+		}
 		return 1, 1
 	}
 	ru = 1

@@ -77,6 +77,8 @@ var cases = []badCase{
 	{"default policy null", `crossTenant: default: inboundTrust: null`, "c.cue:3:37", "this is the default policy"},
 	{"partner null consent", `crossTenant: partners: a: {tenantId: "` + guid + `", automaticUserConsentSettings: inboundAllowed: "yes"}`, "c.cue:3:124", `"yes" is not allowed: want one of bool, null`},
 	{"profile core property", `profileMappings: p: {sharePoint: {adminUrl: "https://contoso-admin.sharepoint.com", site: "https://contoso.sharepoint.com/sites/hr", folder: "F"}, properties: Department: "department"}`, "c.cue:3:172", `"Department" is synchronized from Entra`},
+	{"profile editable property", `profileMappings: p: {sharePoint: {adminUrl: "https://contoso-admin.sharepoint.com", site: "https://contoso.sharepoint.com/sites/hr", folder: "F"}, properties: HomePhone: "mobilePhone"}`, "c.cue:3:171", `"HomePhone" is editable by users`},
+	{"profile unknown source attribute", `profileMappings: p: {sharePoint: {adminUrl: "https://contoso-admin.sharepoint.com", site: "https://contoso.sharepoint.com/sites/hr", folder: "F"}, properties: CostCenter: "costCentre"}`, "c.cue:3:172", `"costCentre" is not a property of Entra users`},
 	{"profile bad admin URL", `profileMappings: p: {sharePoint: {adminUrl: "http://contoso.sharepoint.com", site: "https://contoso.sharepoint.com/", folder: "F"}, properties: X: "city"}`, "c.cue:3:45", "want https://<tenant>-admin.sharepoint.com"},
 	{"bad membership mode", `groups: a: {displayName: "A", membership: mode: "partial"}`, "c.cue:3:49", `"partial" is not allowed: want one of "full", "incremental"`},
 	{"unknown filter property", `groups: a: {displayName: "A", membership: from: [{users: "departmnt eq 'Finance'"}]}`, "c.cue:3:59", `users have no property "departmnt"`},

@@ -327,16 +327,6 @@ func (c *checker) at(path, raw string, offset int, format string, args ...any) {
 		Summary: fmt.Sprintf(format, args...), Subject: stringOffset(c.locate(path), raw, offset)})
 }
 
-// coreProfileProperties are SharePoint profile properties that Entra
-// synchronizes itself; the bulk import API refuses to write them
-// (SharePoint's bulk user profile import).
-var coreProfileProperties = map[string]bool{
-	"username": true, "accountname": true, "firstname": true, "lastname": true, "manager": true,
-	"preferredname": true, "workphone": true, "workemail": true, "office": true, "title": true,
-	"sps-jobtitle": true, "department": true, "sps-department": true, "publicsiteredirect": true,
-	"sps-muilanguages": true, "sps-userprincipalname": true, "aboutme": true,
-}
-
 func (c *checker) profileMappings() {
 	for _, key := range model.SortedKeys(c.d.ProfileMappings) {
 		m := c.d.ProfileMappings[key]
@@ -347,8 +337,11 @@ func (c *checker) profileMappings() {
 			c.errorf(at("properties"), "map at least one SharePoint property to an Entra attribute")
 		}
 		for _, prop := range model.SortedKeys(m.Properties) {
-			if coreProfileProperties[strings.ToLower(prop)] {
-				c.errorf(at("properties", prop), "SharePoint property %q is synchronized from Entra or editable by users; the bulk import API only writes custom, non-editable properties", prop)
+			if why := model.SharePointRefusal(prop); why != "" {
+				c.errorf(at("properties", prop), "SharePoint property %q %s; the bulk import API only writes custom properties users cannot edit", prop, why)
+			}
+			if src := m.Properties[prop]; !model.KnownUserAttribute(src) {
+				c.errorf(at("properties", prop), "%q is not a property of Entra users or a directory extension attribute (extension_<app id>_<name>)", src)
 			}
 			if prop == m.IDProperty {
 				c.errorf(at("properties", prop), "%q is the identifier field (idProperty); map the property under another name", prop)

@@ -1,0 +1,41 @@
+package model
+
+import "strings"
+
+// SharePoint user-profile properties the bulk import API refuses (its
+// documentation, "What can be mapped"): the ones Entra already fills in,
+// and the ones a new tenant lets users edit. Only custom properties that
+// users cannot edit and that hold one value can be imported.
+var (
+	SharePointSyncedProperties = []string{"UserName", "AccountName", "FirstName", "LastName", "Manager",
+		"PreferredName", "WorkPhone", "WorkEmail", "Office", "Title", "SPS-JobTitle", "Department",
+		"SPS-Department", "PublicSiteRedirect", "SPS-MUILanguages", "SPS-UserPrincipalName", "CellPhone", "Fax"}
+	SharePointUserEditableProperties = []string{"AboutMe", "HomePhone", "SPS-Birthday", "SPS-PastProjects",
+		"SPS-School", "PictureURL", "SPS-Skills", "SPS-Interests", "SPS-Responsibility"}
+)
+
+// SharePointRefusal says why the bulk import refuses a target property of
+// a new tenant ("" when it does not).
+func SharePointRefusal(prop string) string {
+	has := func(list []string) bool {
+		for _, p := range list {
+			if strings.EqualFold(p, prop) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(SharePointSyncedProperties):
+		return "is synchronized from Entra by SharePoint itself"
+	case has(SharePointUserEditableProperties):
+		return "is editable by users"
+	}
+	return ""
+}
+
+// KnownUserAttribute reports whether a profile mapping's source names a
+// property of Graph's user resource or a directory extension attribute.
+func KnownUserAttribute(name string) bool {
+	return userProperties[strings.ToLower(name)] || extensionRe.MatchString(name)
+}
