@@ -205,6 +205,9 @@ type Stamp struct {
 // after is the applied list once the stamp is recorded.
 func (st Stamp) after(before map[string]string) map[string]string {
 	out := maps.Clone(before)
+	if out == nil {
+		out = map[string]string{}
+	}
 	for _, a := range st.Dropped {
 		delete(out, a)
 	}
