@@ -280,7 +280,7 @@ func (s *Server) driveItem(w http.ResponseWriter, r *http.Request) {
 		f := d.Files[path]
 		status := http.StatusOK // replacing, as the default conflict behaviour does
 		if f == nil {
-			f = &File{ID: strings.ToUpper(strings.ReplaceAll(newID(), "-", ""))[:26]}
+			f = &File{ID: newItemID()}
 			d.Files[path] = f
 			status = http.StatusCreated
 		}
@@ -299,6 +299,10 @@ func (s *Server) driveItem(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, downloadURL(r, f), http.StatusFound)
 }
+
+// newItemID is a drive item id in SharePoint's form (26 upper-case
+// characters).
+func newItemID() string { return strings.ToUpper(strings.ReplaceAll(newID(), "-", ""))[:26] }
 
 // maxSimpleUpload is Graph's limit on PUT …/content (driveitem-put-content).
 const maxSimpleUpload = 250 << 20
@@ -523,6 +527,7 @@ func (s *Server) advanceImport(j *ImportJob) {
 		step = time.Second
 	}
 	n := int(s.opts.Now().Sub(j.Submitted) / step)
+	before := j.State
 	switch {
 	case n < 1:
 		j.State = ImportSubmitted
@@ -534,7 +539,9 @@ func (s *Server) advanceImport(j *ImportJob) {
 		s.runImport(j)
 		j.Done = true
 	}
-	s.markDirty()
+	if j.State != before || j.Done {
+		s.markDirty() // a Get… call is a POST that reads; save only what moved
+	}
 }
 
 // importRecordError is one line of a job's log (the log's format is
@@ -658,7 +665,7 @@ func (s *Server) writeImportLog(j *ImportJob, site *Site, d *Drive, path string,
 	if d.Files == nil {
 		d.Files = map[string]*File{}
 	}
-	d.Files[folder+"/ImportErrors.log"] = &File{ID: strings.ToUpper(strings.ReplaceAll(newID(), "-", ""))[:26],
+	d.Files[folder+"/ImportErrors.log"] = &File{ID: newItemID(),
 		Content: []byte(b.String()), Modified: s.opts.Now().UTC().Format(time.RFC3339)}
 	j.LogFolderURI = site.URL + "/" + d.URLName + "/" + folder
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -86,14 +87,14 @@ func requestCost(r *http.Request, pattern string) (ru, writes int) {
 	if i := strings.IndexByte(route, ' '); i >= 0 {
 		route = route[i+1:]
 	}
-	if r.Method != http.MethodGet && !strings.Contains(route, "/_api/") {
-		return 1, 1
-	}
 	if strings.Contains(route, "/_api/") {
-		// SharePoint's own calls: a Get… call reads, the others write.
-		if strings.HasPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], "Get") {
+		// SharePoint's own calls are POSTs: a Get… call reads, the others write.
+		if strings.HasPrefix(path.Base(r.URL.Path), "Get") {
 			return 1, 0
 		}
+		return 1, 1
+	}
+	if r.Method != http.MethodGet {
 		return 1, 1
 	}
 	ru = 1
