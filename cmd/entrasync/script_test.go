@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,8 @@ func TestScripts(t *testing.T) {
 			"unchanged":   unchanged,
 			"sync-schema": syncSchema,
 			"schema-diff": schemaDiff,
+			"profile":     profile,
+			"last-import": lastImport,
 		},
 	})
 }
@@ -214,4 +217,59 @@ func sameJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// profile STATE UPN WANT: the user's SharePoint profile values, sorted
+// NAME=VALUE pairs comma-separated, must be WANT ("-" for none).
+func profile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: profile STATE UPN WANT")
+	}
+	st, err := sim.LoadState(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var pairs []string
+	for k, v := range sim.ProfilesByUPN(st)[args[1]] {
+		pairs = append(pairs, k+"="+v)
+	}
+	slices.Sort(pairs)
+	expect(ts, neg, "the profile of "+args[1], pairs, args[2])
+}
+
+// last-import STATE N: the import file uploaded last holds N records; it
+// is written, indented, to last-import.json for grep.
+func lastImport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: last-import STATE N")
+	}
+	st, err := sim.LoadState(ts.MkAbs(args[0]))
+	ts.Check(err)
+	// Import files are named KEY-TIME.json, so the newest sorts last.
+	var newest *sim.File
+	newestPath := ""
+	if st.SharePoint != nil {
+		for _, site := range st.SharePoint.Sites {
+			for _, d := range site.Drives {
+				for path, f := range d.Files {
+					if strings.Contains(path, "/.entrasync/") || strings.HasSuffix(path, ".log") {
+						continue
+					}
+					if path > newestPath {
+						newest, newestPath = f, path
+					}
+				}
+			}
+		}
+	}
+	if newest == nil {
+		ts.Fatalf("no import file was uploaded")
+	}
+	var doc struct {
+		Value []map[string]any `json:"value"`
+	}
+	ts.Check(json.Unmarshal(newest.Content, &doc))
+	if want := args[1]; strconv.Itoa(len(doc.Value)) != want {
+		ts.Fatalf("the last import file holds %d records, want %s", len(doc.Value), want)
+	}
+	out, _ := json.MarshalIndent(doc, "", "  ")
+	ts.Check(os.WriteFile(ts.MkAbs("last-import.json"), out, 0o644))
 }

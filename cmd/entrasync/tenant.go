@@ -45,7 +45,9 @@ func openTenant(ctx context.Context, spec cli.TenantSpec) (cli.Tenant, error) {
 	if spec.GraphURL != "" {
 		where = spec.GraphURL
 	}
-	return cli.Tenant{Backend: graph.NewBackend(c, 4), Describe: where + " (" + how + ")", Close: func() error { return nil }}, nil
+	b := graph.NewBackend(c, 4)
+	sp := graph.NewSharePoint(b, graph.SharePointConfig{URL: spec.SharePointURL, Credential: cred})
+	return cli.Tenant{Backend: b, SharePoint: sp, Describe: where + " (" + how + ")", Close: func() error { return nil }}, nil
 }
 
 // openSim serves a state file with the emulator on loopback for the
@@ -88,9 +90,12 @@ func openSim(spec cli.TenantSpec, path string) (cli.Tenant, error) {
 		_ = closeLog()
 		return cli.Tenant{}, err
 	}
+	b := graph.NewBackend(c, 4)
 	return cli.Tenant{
-		Backend:  graph.NewBackend(c, 4),
-		Describe: "the emulator on " + path,
+		Backend: b,
+		// The emulator serves SharePoint's admin calls too.
+		SharePoint: graph.NewSharePoint(b, graph.SharePointConfig{URL: "http://" + ln.Addr().String()}),
+		Describe:   "the emulator on " + path,
 		Close: func() error {
 			_ = hs.Close()
 			err := srv.Close()
@@ -133,6 +138,9 @@ func simOptions(getenv func(string) string) (sim.Options, error) {
 		errs = append(errs, wrap("ENTRASYNC_SIM_FAIL_WRITES_AFTER", err))
 		o.FailWritesAfter = n
 	}
+	// How long an import job spends in each of Submitted, Processing
+	// and Queued (SharePoint takes hours; the emulator a second by default).
+	dur("ENTRASYNC_SIM_IMPORT_STEP", &o.ImportStep)
 	o.Throttle = getenv("ENTRASYNC_SIM_THROTTLE") == "1"
 	return o, errors.Join(errs...)
 }

@@ -6,7 +6,9 @@
 #   2. plan, apply, and plan again: no changes;
 #   3. a pull request: its offline intent diff, then plan and apply; the
 #      cross-tenant sync job's status and a provision on demand;
-#   4. the Configuration Manager scenario on "VPN Users", a group made by
+#   4. the SharePoint profile mapping: the first import of everyone in
+#      scope, then one changed cost centre imported alone;
+#   5. the Configuration Manager scenario on "VPN Users", a group made by
 #      hand before entrasync: it had A,B,C and the config declares B,C ->
 #      first sync leaves B,C; the PR drops C -> incremental leaves B;
 #      D is added in the portal -> incremental leaves B,D;
@@ -16,6 +18,8 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# SharePoint runs an import job within hours; the emulator's take a second.
+export ENTRASYNC_SIM_IMPORT_STEP=300ms
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 run() { printf '$ entrasync %s\n' "$*"; "$bin" "$@"; }
@@ -80,6 +84,12 @@ step "HR moves Carol from Finance to Sales: SG Finance follows its filter, with 
 run sim set-user --state "$work/tenant.json" --user carol@contoso.com --set department=Sales
 run plan "${tenant[@]}"
 run apply "${tenant[@]}" --auto-approve
+
+step "Finance changes Dave's cost centre in Entra: the profile mapping plans exactly that profile and property"
+run sim set-user --state "$work/tenant.json" --user dave@contoso.com --set extension_3f1c7e1b2c8f4a8a9a1e2b3c4d5e6f70_costCenter=1020
+run plan "${tenant[@]}" --target profileMappings.spo-cost-center
+run apply "${tenant[@]}" --target profileMappings.spo-cost-center --auto-approve
+run status --dir "$work/contoso" --tenant "sim:$work/tenant.json"
 
 step "A broken change is caught with positions (exit 1 expected)"
 cat > "$work/contoso/broken.cue" <<'CUE'

@@ -13,6 +13,7 @@ import (
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/profiles"
 )
 
 // Status is the outcome of one change.
@@ -33,6 +34,9 @@ type Result struct {
 	// GroupID is the group's id (the new one for a create).
 	GroupID string   `json:"group_id,omitempty"`
 	Errors  []string `json:"errors,omitempty"`
+	// Notes say what became of work that goes on outside the tenant's
+	// directory (a profile import's job).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Report is the outcome of an apply.
@@ -72,6 +76,11 @@ type Options struct {
 	// (Graph's guidance on replication delay after creating an object); ReadablePoll is the first poll interval, doubled
 	// each time.
 	ReadableTimeout, ReadablePoll time.Duration
+	// SharePoint runs profile imports; a plan with one fails it when nil.
+	SharePoint entra.SharePoint
+	// Imports shape profile imports (--no-wait, polling); apply fills in
+	// the tenant, configuration, commit and clock.
+	Imports profiles.RunOptions
 }
 
 // ErrGuard is returned, before any write, when a change would remove too
@@ -146,7 +155,7 @@ func Run(ctx context.Context, p *plan.Plan, b entra.Backend, opts Options) (*Rep
 	if opts.ReadablePoll == 0 {
 		opts.ReadablePoll = time.Second
 	}
-	r := &run{p: p, b: b, opts: opts, ids: map[string]string{}, errs: map[string][]string{}}
+	r := &run{p: p, b: b, opts: opts, ids: map[string]string{}, errs: map[string][]string{}, notes: map[string][]string{}}
 	r.ids[plan.ApplyTime] = opts.Now().UTC().Format(time.RFC3339)
 	return r.do(ctx)
 }
@@ -156,9 +165,10 @@ type run struct {
 	b    entra.Backend
 	opts Options
 	// ids maps addresses to group ids, including groups created now.
-	ids  map[string]string
-	errs map[string][]string
-	done int
+	ids   map[string]string
+	errs  map[string][]string
+	notes map[string][]string
+	done  int
 	// names are the placeholders this plan defines (see defined).
 	names map[string]bool
 }
@@ -228,6 +238,9 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	}
 	for _, c := range r.p.Objects {
 		total += len(c.Steps)
+		if c.Import != nil && c.Action == plan.Update {
+			total++
+		}
 	}
 	r.opts.Progress.Start(total)
 	defer r.opts.Progress.Finish()
@@ -319,6 +332,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	// 5. The other kinds' claims and writes: after groups exist (a partner
 	// may name a new group), before groups are deleted.
 	r.objects(ctx, plan.PhaseClaim, plan.PhaseWrite)
+	r.imports(ctx)
 
 	// 6. Deletes (prune), and records no longer needed.
 	r.phase(ctx, "delete groups", r.ops(func(c plan.GroupChange) []entra.Op {

@@ -306,11 +306,11 @@ func (r *run) merge(ctx context.Context, steps []pending) []pending {
 func (r *run) objectResults() []Result {
 	var out []Result
 	for _, c := range r.p.Objects {
-		res := Result{Address: c.Address, Action: c.Action, Status: Success, Errors: r.errs[c.Address]}
+		res := Result{Address: c.Address, Action: c.Action, Status: Success, Errors: r.errs[c.Address], Notes: r.notes[c.Address]}
 		switch {
 		case len(res.Errors) > 0:
 			res.Status = Failed
-		case len(c.Steps) == 0 && c.Action == plan.NoOp:
+		case len(c.Steps) == 0 && c.Action == plan.NoOp && len(res.Notes) == 0:
 			res.Status = Skipped
 		}
 		out = append(out, res)

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/entrasync/entrasync/internal/apply"
 	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/profiles"
 	"github.com/entrasync/entrasync/internal/render"
 )
 
@@ -22,6 +24,8 @@ type applyFlags struct {
 	autoApprove      bool
 	allowMassRemoval bool
 	allowDirty       bool
+	noWait           bool
+	importPoll       time.Duration
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -54,6 +58,8 @@ or empty it, stops apply before any write unless --allow-mass-removal.`,
 	f.register(cmd)
 	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking")
 	cmd.Flags().BoolVar(&f.allowMassRemoval, "allow-mass-removal", false, "apply changes that trip the removal guard")
+	cmd.Flags().BoolVar(&f.noWait, "no-wait", false, "return once profile import jobs are queued (entrasync status and the next plan follow them)")
+	cmd.Flags().DurationVar(&f.importPoll, "import-poll", 2*time.Second, "first wait between reads of a profile import job's state, doubled up to a minute")
 	cmd.Flags().BoolVar(&f.allowDirty, "allow-dirty", false, "apply a configuration with uncommitted changes (markers record HEAD; the uncommitted changes count as made by hand)")
 	return cmd
 }
@@ -121,6 +127,8 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		// Only the command line lifts a guard: never the plan file.
 		AllowMassRemoval: f.allowMassRemoval,
 		Progress:         a.progress(),
+		SharePoint:       pl.tenant.SharePoint,
+		Imports:          profiles.RunOptions{NoWait: f.noWait, Poll: f.importPoll, MaxPoll: max(f.importPoll, time.Minute)},
 	})
 	var guard *apply.GuardError
 	if errors.As(err, &guard) {
@@ -138,6 +146,9 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 			continue
 		}
 		fmt.Fprintf(a.stdio.Out, "%s %s: %s\n", r.Status, render.Clean(r.Address), r.Action)
+		for _, n := range r.Notes {
+			fmt.Fprintf(a.stdio.Out, "    %s\n", render.Clean(n))
+		}
 		for _, e := range r.Errors {
 			fmt.Fprintf(a.stdio.Out, "    %s\n", render.Clean(e))
 		}

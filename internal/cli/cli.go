@@ -50,6 +50,9 @@ type TenantSpec struct {
 	// GraphURL targets a Graph-compatible endpoint (the emulator in
 	// another process); empty means Microsoft Graph.
 	GraphURL string
+	// SharePointURL receives SharePoint's tenant admin calls instead of
+	// each mapping's adminUrl (the emulator); empty means SharePoint Online.
+	SharePointURL string
 	// ConfigTenant is the configuration's tenant.id.
 	ConfigTenant string
 	Getenv       func(string) string
@@ -58,6 +61,8 @@ type TenantSpec struct {
 // Tenant is a connected tenant.
 type Tenant struct {
 	Backend entra.Backend
+	// SharePoint reaches SharePoint Online for profile mappings.
+	SharePoint entra.SharePoint
 	// Describe says what was connected to, for messages (no secrets).
 	Describe string
 	// Close releases the connection (the emulator saves its state).

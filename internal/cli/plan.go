@@ -20,6 +20,7 @@ import (
 	"github.com/entrasync/entrasync/internal/gitsrc"
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/profiles"
 	"github.com/entrasync/entrasync/internal/render"
 	"github.com/entrasync/entrasync/internal/validate"
 )
@@ -30,6 +31,9 @@ type planFlags struct {
 	rev      string // Git revision; "" reads the working tree.
 	tenant   string // "sim:PATH", or the tenant to authenticate against.
 	graphURL string // A Graph-compatible endpoint instead of Microsoft Graph.
+	// sharePointURL receives SharePoint's tenant admin calls instead of
+	// the configured adminUrl.
+	sharePointURL string
 	// trustGraphURL allows a --graph-url that is not on this machine to
 	// receive the Graph token the environment's credentials obtain.
 	trustGraphURL bool
@@ -44,7 +48,8 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.rev, "rev", "", "Git revision to plan (recorded in markers; needed for incremental sync); default: the working tree")
 	fl.StringVar(&f.tenant, "tenant", "", `tenant: "sim:PATH" for the emulator on a state file, or a tenant id or domain (default: the configuration's tenant.id)`)
 	fl.StringVar(&f.graphURL, "graph-url", "", "Graph-compatible endpoint to use instead of Microsoft Graph (e.g. an emulator from 'entrasync sim serve')")
-	fl.BoolVar(&f.trustGraphURL, "trust-graph-url", false, "send the Graph token from the environment's credentials to a --graph-url that is not on this machine")
+	fl.StringVar(&f.sharePointURL, "sharepoint-url", "", "endpoint for SharePoint Online's tenant admin calls instead of each profile mapping's adminUrl (default with --graph-url: its scheme and host)")
+	fl.BoolVar(&f.trustGraphURL, "trust-graph-url", false, "send tokens from the environment's credentials to a --graph-url or --sharepoint-url that is not on this machine")
 	fl.BoolVar(&f.full, "full", false, "full membership sync: remove members the configuration does not declare, for all groups or the --target ones")
 	fl.BoolVar(&f.prune, "prune", false, "delete groups entrasync created that are no longer declared")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit to this address (repeatable), e.g. groups.sg-finance")
@@ -88,7 +93,7 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 		Options:       plan.Options{Full: f.full, Prune: f.prune, Targets: f.targets},
 		Configuration: d.Configuration, Tenant: d.Tenant.ID}
 	p, ds, err := plan.Make(ctx, env, plan.Groups{LastDeclared: f.history()},
-		crosstenant.Partners{}, crosstenant.Default{}, crosstenant.SyncJobs{})
+		profiles.Mappings{SharePoint: tenant.SharePoint}, crosstenant.Partners{}, crosstenant.Default{}, crosstenant.SyncJobs{})
 	if rerr := a.report(ds); rerr != nil {
 		return fail(rerr)
 	}
@@ -116,10 +121,18 @@ func (a *app) openTenant(ctx context.Context, f *planFlags, want string) (Tenant
 	if f.tenant != "" && !strings.HasPrefix(f.tenant, "sim:") && !strings.EqualFold(f.tenant, want) {
 		return Tenant{}, fmt.Errorf("--tenant %s, but the configuration is for tenant %s; nothing was read or changed", f.tenant, want)
 	}
-	if err := a.checkGraphURL(f); err != nil {
-		return Tenant{}, err
+	spURL := f.sharePointURL
+	if spURL == "" && f.graphURL != "" {
+		if u, err := url.Parse(f.graphURL); err == nil {
+			spURL = u.Scheme + "://" + u.Host
+		}
 	}
-	tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, ConfigTenant: want, Getenv: a.deps.Getenv})
+	for _, e := range []struct{ flag, value string }{{"--graph-url", f.graphURL}, {"--sharepoint-url", f.sharePointURL}} {
+		if err := a.checkEndpoint(e.flag, e.value, f.trustGraphURL); err != nil {
+			return Tenant{}, err
+		}
+	}
+	tenant, err := a.deps.OpenTenant(ctx, TenantSpec{Tenant: f.tenant, GraphURL: f.graphURL, SharePointURL: spURL, ConfigTenant: want, Getenv: a.deps.Getenv})
 	if err != nil {
 		return Tenant{}, err
 	}
@@ -134,17 +147,17 @@ func (a *app) openTenant(ctx context.Context, f *planFlags, want string) (Tenant
 // token (see the README's credential table).
 var credentialVars = []string{"ENTRASYNC_ACCESS_TOKEN", "AZURE_CLIENT_ID", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"}
 
-// checkGraphURL refuses to send a Graph token to a host that is not this
-// machine unless --trust-graph-url says so, and warns when it does: a
-// mistyped or planted --graph-url would otherwise collect a token that
-// can change the tenant.
-func (a *app) checkGraphURL(f *planFlags) error {
-	if f.graphURL == "" {
+// checkEndpoint refuses to send a token to a --graph-url or
+// --sharepoint-url that is not this machine unless --trust-graph-url says
+// so, and warns when it does: a mistyped or planted URL would otherwise
+// collect a token that can change the tenant.
+func (a *app) checkEndpoint(flag, raw string, trust bool) error {
+	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(f.graphURL)
+	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("--graph-url %q is not a URL", f.graphURL)
+		return fmt.Errorf("%s %q is not a URL", flag, raw)
 	}
 	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
 		return nil
@@ -152,13 +165,13 @@ func (a *app) checkGraphURL(f *planFlags) error {
 	if !slices.ContainsFunc(credentialVars, func(v string) bool { return a.deps.Getenv(v) != "" }) {
 		return nil // no token to send
 	}
-	if !f.trustGraphURL {
-		return fmt.Errorf("--graph-url %s is not on this machine, and credentials in the environment would send it a Graph token; pass --trust-graph-url if you mean to", u.Host)
+	if !trust {
+		return fmt.Errorf("%s %s is not on this machine, and credentials in the environment would send it a token; pass --trust-graph-url if you mean to", flag, u.Host)
 	}
 	if u.Scheme != "https" {
-		return fmt.Errorf("--graph-url %s: a Graph token is only sent over https", f.graphURL)
+		return fmt.Errorf("%s %s: a token is only sent over https", flag, raw)
 	}
-	fmt.Fprintf(a.stdio.Err, "warning: sending a Graph token to %s (--trust-graph-url)\n", u.Host)
+	fmt.Fprintf(a.stdio.Err, "warning: sending a token to %s (--trust-graph-url)\n", u.Host)
 	return nil
 }
 

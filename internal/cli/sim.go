@@ -46,6 +46,10 @@ to the file atomically. It prints three lines on stdout:
   2. the authority URL for azidentity (https://127.0.0.1:PORT/), served over TLS
   3. the file holding the authority's CA certificate, for clients to trust
 
+SharePoint Online (sites, libraries, the tenant admin calls of the bulk
+profile import) is served on the same address: pass its scheme and host as
+--sharepoint-url, or let --graph-url imply it.
+
 The emulator's own admin API is under /_sim/ on the Graph address:
 GET /_sim/stats, POST /_sim/stats/reset, GET|PATCH /_sim/config, POST /_sim/save.`,
 		Example: `  entrasync sim serve --state examples/contoso/tenant.json
@@ -66,6 +70,7 @@ GET /_sim/stats, POST /_sim/stats/reset, GET|PATCH /_sim/config, POST /_sim/save
 	fl.DurationVar(&f.opts.ReplicationLag, "replication-lag", 0, "new objects answer 404 for this long")
 	fl.Float64Var(&f.opts.FaultRate, "fault-rate", 0, "fraction of requests failing with 503, 500 or a reset")
 	fl.Uint64Var(&f.opts.Seed, "seed", 1, "seed for faults and jitter, so a run can be repeated")
+	fl.DurationVar(&f.opts.ImportStep, "import-step", time.Second, "how long a profile import job stays in each of Submitted, Processing and Queued")
 	fl.IntVar(&f.opts.FailWritesAfter, "fail-writes-after", 0, "fail every write after this many with 500 (an interrupted apply)")
 	_ = cmd.MarkFlagRequired("state")
 	return cmd

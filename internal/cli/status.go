@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/entrasync/entrasync/internal/crosstenant"
 	"github.com/entrasync/entrasync/internal/plan"
+	"github.com/entrasync/entrasync/internal/profiles"
 	"github.com/entrasync/entrasync/internal/render"
 	"github.com/entrasync/entrasync/internal/status"
 )
@@ -20,7 +22,8 @@ func (f *planFlags) registerConnect(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.tenant, "tenant", "", `tenant: "sim:PATH" for the emulator on a state file, or a tenant id or domain (default: the configuration's tenant.id)`)
 	fl.StringVar(&f.graphURL, "graph-url", "", "Graph-compatible endpoint to use instead of Microsoft Graph")
-	fl.BoolVar(&f.trustGraphURL, "trust-graph-url", false, "send the Graph token from the environment's credentials to a --graph-url that is not on this machine")
+	fl.StringVar(&f.sharePointURL, "sharepoint-url", "", "endpoint for SharePoint Online's tenant admin calls (default with --graph-url: its scheme and host)")
+	fl.BoolVar(&f.trustGraphURL, "trust-graph-url", false, "send tokens from the environment's credentials to a --graph-url or --sharepoint-url that is not on this machine")
 }
 
 // connect loads the configuration and opens its tenant, proven to be it.
@@ -57,8 +60,9 @@ func (a *app) statusCmd() *cobra.Command {
 		Long: `status lists every object the configuration manages in its tenant, with the
 commit and time of the last apply that changed it: groups (from their
 markers), cross-tenant partners, the default policy and synchronization jobs
-(from the ownership record); and for each job its state, the last cycle's
-counts and errors, and quarantine. It writes nothing.`,
+(from the ownership record); for each job its state, the last cycle's
+counts and errors, and quarantine; and for each profile mapping its last
+import job and the one still running. It writes nothing.`,
 		Example: `  entrasync status --dir config --tenant sim:examples/contoso/tenant.json
   entrasync status --dir config --format json`,
 		Args: cobra.NoArgs,
@@ -81,7 +85,11 @@ counts and errors, and quarantine. It writes nothing.`,
 			if err != nil {
 				return err
 			}
-			rep.Objects = append(groups, objects...)
+			imports, err := profiles.Status(cmd.Context(), tenant.SharePoint, d, time.Now())
+			if err != nil {
+				return err
+			}
+			rep.Objects = append(append(groups, objects...), imports...)
 			status.Sort(rep.Objects)
 			if format == "json" {
 				return render.StatusJSON(a.stdio.Out, rep)

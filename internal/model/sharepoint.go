@@ -39,3 +39,12 @@ func SharePointRefusal(prop string) string {
 func KnownUserAttribute(name string) bool {
 	return userProperties[strings.ToLower(name)] || extensionRe.MatchString(name)
 }
+
+// CutPrefixFold is strings.CutPrefix ignoring case, as SharePoint compares
+// URLs and library paths.
+func CutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}

@@ -189,6 +189,9 @@ func summarize(p *Plan) Summary {
 		if c.Guard != "" {
 			s.Guards++
 		}
+		if c.Import != nil {
+			s.ProfileValues += c.Import.Changes()
+		}
 	}
 	s.Orphans = len(p.Orphans)
 	return s

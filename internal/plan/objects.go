@@ -61,6 +61,8 @@ type ObjectChange struct {
 	// Reads fingerprint the live documents the change was computed from;
 	// apply re-reads them and refuses a plan they no longer match.
 	Reads []DocumentRead `json:"reads,omitempty"`
+	// Import is a profile mapping's bulk import (no Steps).
+	Import *ProfileImport `json:"import,omitempty"`
 	// Guard is set when the change needs --allow-mass-removal.
 	Guard string `json:"guard,omitempty"`
 	// Notes are what a reviewer should know.

@@ -206,6 +206,8 @@ type Summary struct {
 	MembersRemove int `json:"members_remove"`
 	OwnersAdd     int `json:"owners_add"`
 	OwnersRemove  int `json:"owners_remove"`
+	// ProfileValues counts the profile property values imports change.
+	ProfileValues int `json:"profile_values,omitempty"`
 	Guards        int `json:"guards"`
 	Orphans       int `json:"orphans"`
 	// Undecided counts groups whose removals this plan could not decide.

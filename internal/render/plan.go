@@ -95,8 +95,12 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 	case !p.HasChanges():
 		b.WriteString("\nNo changes. The tenant matches the configuration.\n")
 	default:
-		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to adopt, %d to delete; members +%d -%d; owners +%d -%d.\n",
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to adopt, %d to delete; members +%d -%d; owners +%d -%d",
 			s.Create, s.Update, s.Adopt, s.Delete, s.MembersAdd, s.MembersRemove, s.OwnersAdd, s.OwnersRemove)
+		if s.ProfileValues > 0 {
+			fmt.Fprintf(&b, "; profile values %d", s.ProfileValues)
+		}
+		b.WriteString(".\n")
 	}
 	if s.Undecided > 0 && p.HasChanges() {
 		fmt.Fprintf(&b, "%s The removals of %s could not be decided (above).\n", st.paint(ansiYellow+ansiBold, "!"), plural(s.Undecided, "group", "groups"))
@@ -126,6 +130,9 @@ func writeObject(b *strings.Builder, c plan.ObjectChange, st Style) {
 		default:
 			fmt.Fprintf(b, "    %s %s: %s → %s\n", st.paint(ansiYellow, "~"), Clean(f.Path), Clean(value(f.Before)), Clean(value(f.After)))
 		}
+	}
+	if c.Import != nil {
+		writeImport(b, c, st)
 	}
 	for _, s := range c.Steps {
 		fmt.Fprintf(b, "    %s %s %s: %s\n", st.paint(ansiBold, "→"), s.Request.Method, Clean(s.Request.Path), Clean(s.What))
@@ -228,10 +235,24 @@ var planTemplate = template.Must(template.New("plan.md").Funcs(template.FuncMap{
 	"tail": func(ms []plan.Member) []plan.Member {
 		return ms[min(len(ms), markdownMembersShown):]
 	},
-	"short":  func(s string) string { return s[:min(12, len(s))] },
-	"md":     md,
-	"code":   code,
-	"record": recordSummary,
+	"short":          func(s string) string { return s[:min(12, len(s))] },
+	"md":             md,
+	"code":           code,
+	"record":         recordSummary,
+	"importSummary":  importSummary,
+	"importProblems": importProblems,
+	"importAction":   importAction,
+	"profileChanges": func(imp *plan.ProfileImport) []string {
+		var out []string
+		for i, c := range profileChanges(imp) {
+			if i == markdownMembersShown*5 {
+				out = append(out, "… and more (the JSON plan lists every record)")
+				break
+			}
+			out = append(out, c.String())
+		}
+		return out
+	},
 	"changed": func(p *plan.Plan) []plan.GroupChange {
 		var out []plan.GroupChange
 		for _, c := range p.Groups {

@@ -45,6 +45,9 @@ func StatusText(w io.Writer, r *status.Report, st Style) error {
 		if j := o.Job; j != nil {
 			writeJob(&b, j, st)
 		}
+		if i := o.Import; i != nil {
+			writeImportStatus(&b, i, st)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -70,6 +73,41 @@ func writeJob(b *strings.Builder, j *status.Job, st Style) {
 	}
 	if j.Quarantine != "" {
 		b.WriteString(st.paint(ansiRed, "    quarantined: "+Clean(j.Quarantine)) + "\n")
+	}
+}
+
+func writeImportStatus(b *strings.Builder, i *status.Import, st Style) {
+	mode := "no delta link: the next plan reads every user"
+	if i.Incremental {
+		mode = "incremental from the recorded delta link"
+	}
+	fmt.Fprintf(b, "    %s imported into %s; %s\n", plural(i.Profiles, "profile", "profiles"), Clean(i.Folder), mode)
+	job := func(what string, j *status.ImportJob) {
+		line := fmt.Sprintf("    %s import job %s: %s", what, Clean(j.ID), Clean(j.State))
+		if j.Error != "" && j.Error != "NoError" {
+			line += " (" + Clean(j.Error) + ")"
+		}
+		line += fmt.Sprintf(", %s", plural(j.Records, "record", "records"))
+		if j.Failed > 0 {
+			line += fmt.Sprintf(", %d failed", j.Failed)
+		}
+		line += ", queued " + Clean(j.QueuedAt)
+		if j.EndedAt != "" {
+			line += ", ended " + Clean(j.EndedAt)
+		}
+		if j.State == "Error" {
+			line = st.paint(ansiRed, line)
+		}
+		b.WriteString(line + "\n")
+	}
+	if i.Last != nil {
+		job("last", i.Last)
+	}
+	if i.Running != nil {
+		job("running", i.Running)
+	}
+	if i.Last == nil && i.Running == nil {
+		b.WriteString("    no import yet\n")
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -30,28 +31,44 @@ import (
 // random and opaque; Graph clients never look inside them.
 type tokenStore struct {
 	mu     sync.Mutex
-	tokens map[string]time.Time
+	tokens map[string]issued
 }
 
-func newTokenStore() *tokenStore { return &tokenStore{tokens: map[string]time.Time{}} }
+// issued is a token's expiry and the resource it was issued for.
+type issued struct {
+	expires time.Time
+	// sharePoint is set for a token of a SharePoint resource
+	// (https://TENANT-admin.sharepoint.com/.default); Graph refuses it,
+	// and SharePoint refuses Graph's.
+	sharePoint bool
+}
+
+func newTokenStore() *tokenStore { return &tokenStore{tokens: map[string]issued{}} }
 
 const tokenLifetime = time.Hour
 
-func (ts *tokenStore) issue(now time.Time) string {
+func (ts *tokenStore) issue(now time.Time, sharePoint bool) string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	tok := hex.EncodeToString(b[:])
 	ts.mu.Lock()
-	ts.tokens[tok] = now.Add(tokenLifetime)
+	ts.tokens[tok] = issued{expires: now.Add(tokenLifetime), sharePoint: sharePoint}
 	ts.mu.Unlock()
 	return tok
 }
 
-func (ts *tokenStore) valid(tok string, now time.Time) bool {
+func (ts *tokenStore) valid(tok string, now time.Time, sharePoint bool) bool {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	exp, ok := ts.tokens[tok]
-	return ok && now.Before(exp)
+	t, ok := ts.tokens[tok]
+	return ok && now.Before(t.expires) && t.sharePoint == sharePoint
+}
+
+// sharePointScope reports whether a token request's scope is a
+// SharePoint Online resource rather than Graph.
+func sharePointScope(scope string) bool {
+	u, err := url.Parse(strings.TrimSuffix(scope, "/.default"))
+	return err == nil && strings.Contains(strings.ToLower(u.Host), ".sharepoint.")
 }
 
 // authorized checks the bearer token with Graph's 401 answers (§6.2).
@@ -62,7 +79,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	case h == "" || (ok && tok == ""):
 		writeError(w, r, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.")
 		return false
-	case !ok || !s.tokens.valid(tok, s.opts.Now()):
+	case !ok || !s.tokens.valid(tok, s.opts.Now(), strings.HasPrefix(r.URL.Path, "/_api/")):
 		writeError(w, r, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
 		return false
 	}
@@ -190,7 +207,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type": "Bearer", "expires_in": int(tokenLifetime.Seconds()) - 1, "ext_expires_in": int(tokenLifetime.Seconds()) - 1,
-		"access_token": s.tokens.issue(s.opts.Now()),
+		"access_token": s.tokens.issue(s.opts.Now(), sharePointScope(f.Get("scope"))),
 	})
 }
 

@@ -32,7 +32,12 @@ type SharePoint struct {
 	// Profiles are user profiles' imported values by user object id
 	// (lower case). Every Entra user has a profile.
 	Profiles map[string]map[string]string `json:"profiles,omitempty"`
-	Jobs     []*ImportJob                 `json:"jobs,omitempty"`
+	// Unprovisioned are users (by id or userPrincipalName) with no profile
+	// yet: SharePoint creates a user's profile some time after the user,
+	// and the import cannot resolve a record for a user without one
+	// ("Users must already exist in the UPS").
+	Unprovisioned []string     `json:"unprovisioned,omitempty"`
+	Jobs          []*ImportJob `json:"jobs,omitempty"`
 }
 
 // Site is a site with its document libraries.
@@ -59,6 +64,9 @@ type File struct {
 	ID       string `json:"id"`
 	Content  []byte `json:"content"`
 	Modified string `json:"modified"`
+	// Version counts the writes; the item's eTag carries it, so a reader
+	// can tell that the file changed (driveItem's eTag).
+	Version int `json:"version,omitempty"`
 }
 
 // ProfileProperty is a User Profile Service property.
@@ -285,6 +293,7 @@ func (s *Server) driveItem(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusCreated
 		}
 		f.Content, f.Modified = data, s.opts.Now().UTC().Format(time.RFC3339)
+		f.Version++
 		writeJSON(w, status, s.itemBody(r, site, d, path, f))
 		return
 	}
@@ -313,6 +322,7 @@ func downloadURL(r *http.Request, f *File) string {
 
 func (s *Server) itemBody(r *http.Request, site *Site, d *Drive, path string, f *File) map[string]any {
 	return map[string]any{"id": f.ID, "name": path[strings.LastIndex(path, "/")+1:], "size": len(f.Content),
+		"eTag": fmt.Sprintf("\"{%s},%d\"", f.ID, f.Version), "cTag": fmt.Sprintf("\"c:{%s},%d\"", f.ID, f.Version),
 		"lastModifiedDateTime": f.Modified, "webUrl": site.URL + "/" + escapePath(d.URLName+"/"+path),
 		"file": map[string]any{"mimeType": "application/json"}, "@microsoft.graph.downloadUrl": downloadURL(r, f)}
 }
@@ -347,24 +357,17 @@ func (s *Server) fileAt(uri string) (site *Site, d *Drive, path string, f *File)
 		uri = unescaped
 	}
 	for _, st := range s.t.spo.Sites {
-		rest, ok := cutPrefixFold(uri, st.URL+"/")
+		rest, ok := model.CutPrefixFold(uri, st.URL+"/")
 		if !ok {
 			continue
 		}
 		for _, dr := range st.Drives {
-			if p, ok := cutPrefixFold(rest, dr.URLName+"/"); ok {
+			if p, ok := model.CutPrefixFold(rest, dr.URLName+"/"); ok {
 				return st, dr, p, dr.Files[p]
 			}
 		}
 	}
 	return nil, nil, "", nil
-}
-
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
 }
 
 // spError is SharePoint REST's error body (JSON light), not Graph's.
@@ -636,18 +639,25 @@ func (s *Server) runImport(j *ImportJob) {
 }
 
 func (s *Server) profileUser(idType int, id string) *User {
+	var found *User
 	switch idType {
 	case 1:
-		return s.t.users[lower(id)]
+		found = s.t.users[lower(id)]
 	case 2:
-		return s.t.upns[lower(id)]
-	}
-	for _, u := range s.t.users {
-		if strings.EqualFold(u.Mail, id) {
-			return u
+		found = s.t.upns[lower(id)]
+	default:
+		for _, u := range s.t.users {
+			if strings.EqualFold(u.Mail, id) {
+				found = u
+			}
 		}
 	}
-	return nil
+	if found == nil || slices.ContainsFunc(s.t.spo.Unprovisioned, func(x string) bool {
+		return strings.EqualFold(x, found.ID) || strings.EqualFold(x, found.UserPrincipalName)
+	}) {
+		return nil
+	}
+	return found
 }
 
 // writeImportLog writes the job's log into a folder named by the job id

@@ -34,6 +34,34 @@ type Object struct {
 	// longer has.
 	Missing bool `json:"missing,omitempty"`
 	Job     *Job `json:"job,omitempty"`
+	// Import is a profile mapping's state: its last and running jobs.
+	Import *Import `json:"import,omitempty"`
+}
+
+// Import is a profile mapping's state, from its state file and SharePoint.
+type Import struct {
+	// Folder is where the import files go; State the state file there.
+	Folder string `json:"folder"`
+	State  string `json:"state"`
+	// Profiles counts the users whose values were imported.
+	Profiles int `json:"profiles"`
+	// Incremental says whether a delta link is recorded.
+	Incremental bool       `json:"incremental"`
+	Last        *ImportJob `json:"last,omitempty"`
+	Running     *ImportJob `json:"running,omitempty"`
+}
+
+// ImportJob is one bulk import job.
+type ImportJob struct {
+	ID       string `json:"id"`
+	State    string `json:"state"`
+	Error    string `json:"error,omitempty"`
+	File     string `json:"file"`
+	Commit   string `json:"commit,omitempty"`
+	QueuedAt string `json:"queuedAt"`
+	EndedAt  string `json:"endedAt,omitempty"`
+	Records  int    `json:"records"`
+	Failed   int    `json:"failed,omitempty"`
 }
 
 // Job is a synchronization job's state as Graph reports it.
