@@ -33,10 +33,13 @@ const (
 
 // emulator starts the emulator with a seeded tenant, requiring tokens from
 // its own authority, and returns a client authenticated through azidentity.
-func emulator(t *testing.T, users int, credential func(a *sim.Authority, tenant string, opts azcore.ClientOptions) (azcore.TokenCredential, error)) (*Client, *sim.Server, *sim.State) {
+func emulator(t *testing.T, users int, credential func(a *sim.Authority, tenant string, opts azcore.ClientOptions) (azcore.TokenCredential, error), setup ...func(*sim.State)) (*Client, *sim.Server, *sim.State) {
 	t.Helper()
 	st := sim.Seed(sim.SeedOptions{Users: users, Groups: 3, MembersPerGroup: 5, Seed: 1})
 	st.Apps = []*sim.App{testApp()}
+	for _, f := range setup {
+		f(st)
+	}
 	tenant := st.TenantID
 	srv, err := sim.NewServer(st, sim.Options{RequireAuth: true})
 	if err != nil {

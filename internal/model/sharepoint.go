@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // SharePoint user-profile properties the bulk import API refuses (its
 // documentation, "What can be mapped"): the ones Entra already fills in,
@@ -47,4 +50,26 @@ func CutPrefixFold(s, prefix string) (string, bool) {
 		return s[len(prefix):], true
 	}
 	return s, false
+}
+
+// SharePointTenant is the tenant name of a SharePoint Online URL:
+// "contoso" of https://contoso.sharepoint.com/…, or with admin of
+// https://contoso-admin.sharepoint.com; "" when the URL is not one (or
+// not over https).
+func SharePointTenant(raw string, admin bool) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" {
+		return ""
+	}
+	name, domain, _ := strings.Cut(strings.ToLower(u.Hostname()), ".")
+	if !strings.HasPrefix(domain, "sharepoint.") {
+		return ""
+	}
+	if admin {
+		var ok bool
+		if name, ok = strings.CutSuffix(name, "-admin"); !ok {
+			return ""
+		}
+	}
+	return name
 }

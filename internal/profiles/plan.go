@@ -72,9 +72,16 @@ func newSource(mp model.ProfileMapping) source {
 	attrs := slices.Sorted(maps.Values(mp.Properties))
 	src := source{mapping: mp, attrs: slices.Compact(attrs)}
 	if e, err := odata.Parse(mp.Users); err == nil && mp.Users != "" {
+		vars := map[string]bool{} // a lambda's variable is not a property
+		odata.Walk(e, func(x odata.Expr) bool {
+			if l, ok := x.(*odata.Lambda); ok {
+				vars[l.Var] = true
+			}
+			return true
+		})
 		add := func(ops ...odata.Operand) {
 			for _, o := range ops {
-				if p, ok := o.(odata.Property); ok && len(p.Path) > 0 {
+				if p, ok := o.(odata.Property); ok && len(p.Path) > 0 && !vars[p.Path[0]] {
 					src.scoped = append(src.scoped, p.Path[0])
 				}
 			}

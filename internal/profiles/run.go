@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/entrasync/entrasync/internal/entra"
@@ -220,13 +218,8 @@ func Check(imp *plan.ProfileImport) error {
 			}
 		}
 	}
-	site, err1 := url.Parse(imp.Site)
-	admin, err2 := url.Parse(imp.AdminURL)
-	if err1 != nil || err2 != nil {
-		return errors.New("the site or admin URL is not a URL")
-	}
-	tenant, domain, _ := strings.Cut(site.Hostname(), ".")
-	if !strings.EqualFold(admin.Hostname(), tenant+"-admin."+domain) || site.Scheme != "https" || admin.Scheme != "https" {
+	site := model.SharePointTenant(imp.Site, false)
+	if site == "" || model.SharePointTenant(imp.AdminURL, true) != site {
 		return fmt.Errorf("admin site %s is not the admin site of %s", imp.AdminURL, imp.Site)
 	}
 	return nil

@@ -343,9 +343,18 @@ func (c *checker) profileMappings() {
 			if src := m.Properties[prop]; !model.KnownUserAttribute(src) {
 				c.errorf(at("properties", prop), "%q is not a property of Entra users or a directory extension attribute (extension_<app id>_<name>)", src)
 			}
-			if prop == m.IDProperty {
-				c.errorf(at("properties", prop), "%q is the identifier field (idProperty); map the property under another name", prop)
+			if src := m.Properties[prop]; strings.EqualFold(src, m.IDProperty) {
+				c.errorf(at("properties", prop), "%q is also the import file's identifier field (idProperty); choose another idProperty", src)
 			}
+			// The file carries an attribute once, under its own name.
+			for _, other := range model.SortedKeys(m.Properties) {
+				if other < prop && strings.EqualFold(m.Properties[other], m.Properties[prop]) {
+					c.errorf(at("properties", prop), "%q is mapped to %s already; the import file can carry an attribute once", m.Properties[prop], other)
+				}
+			}
+		}
+		if site, admin := model.SharePointTenant(m.SharePoint.Site, false), model.SharePointTenant(m.SharePoint.AdminURL, true); site != "" && admin != "" && !strings.EqualFold(site, admin) {
+			c.errorf(at("sharePoint", "adminUrl"), "%s is not the admin site of %s (want https://%s-admin.…); the import runs in the site's own tenant", m.SharePoint.AdminURL, m.SharePoint.Site, site)
 		}
 		if m.Users != "" {
 			c.filter(at("users"), m.Users)
