@@ -107,9 +107,11 @@ func hasPhase(c plan.ObjectChange, ph plan.Phase) bool {
 	return false
 }
 
+// objectFailed reports whether a change the ownership record claims or
+// stamps failed (a profile import is neither: its state is its own file).
 func (r *run) objectFailed() bool {
 	for _, c := range r.p.Objects {
-		if c.Address != plan.OwnershipAddress && len(r.errs[c.Address]) > 0 {
+		if c.Address != plan.OwnershipAddress && c.Import == nil && len(r.errs[c.Address]) > 0 {
 			return true
 		}
 	}
@@ -310,7 +312,7 @@ func (r *run) objectResults() []Result {
 		switch {
 		case len(res.Errors) > 0:
 			res.Status = Failed
-		case len(c.Steps) == 0 && c.Action == plan.NoOp && len(res.Notes) == 0:
+		case len(c.Steps) == 0 && c.Action == plan.NoOp:
 			res.Status = Skipped
 		}
 		out = append(out, res)

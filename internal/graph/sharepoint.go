@@ -29,8 +29,9 @@ import (
 type SharePoint struct {
 	b   *Backend
 	cfg SharePointConfig
-	// graph carries the uploads with a Graph token; spo the admin calls.
-	graph, spo *http.Client
+	// graph carries the uploads with a Graph token, spo the admin calls
+	// with a SharePoint token, and plain the downloads, with none.
+	graph, spo, plain *http.Client
 }
 
 // SharePointConfig says how to reach SharePoint Online.
@@ -60,7 +61,7 @@ func NewSharePoint(b *Backend, cfg SharePointConfig) *SharePoint {
 	// to repeat on its own (a poll that fails is simply polled again).
 	spo := &http.Client{Timeout: 100 * time.Second, Transport: bearer{cred: cfg.Credential, next: base,
 		scope: func(r *http.Request) string { return r.Header.Get(resourceHeader) + "/.default" }}}
-	return &SharePoint{b: b, cfg: cfg, graph: graph, spo: spo}
+	return &SharePoint{b: b, cfg: cfg, graph: graph, spo: spo, plain: &http.Client{Timeout: 100 * time.Second, Transport: base}}
 }
 
 // resourceHeader carries a SharePoint request's resource (its admin URL
@@ -213,7 +214,7 @@ func (s *SharePoint) ReadFile(ctx context.Context, driveID, path string) (entra.
 	}
 	// The download URL carries its own short-lived authorization; it must
 	// not get a token (the SDK's client follows the same rule).
-	resp, err := (&http.Client{Timeout: 100 * time.Second, Transport: s.spo.Transport.(bearer).next}).Do(req)
+	resp, err := s.plain.Do(req)
 	if err != nil {
 		return f, fmt.Errorf("downloading %s: %w", path, err)
 	}

@@ -204,7 +204,7 @@ func (m Mappings) planOne(ctx context.Context, env *plan.Env, key string, mp mod
 	if err != nil {
 		return plan.ObjectChange{}, err
 	}
-	rows(imp, src, users, st, all)
+	rows(imp, src, users, st, all, env.Options.Full)
 	c := plan.ObjectChange{Action: plan.NoOp, Name: mp.SharePoint.Site + " " + mp.SharePoint.Folder, Import: imp, Notes: notes,
 		Reads: []plan.DocumentRead{plan.Read(entra.DriveItemPath(lib.DriveID, statePath), meta, "eTag")}}
 	switch {
@@ -317,8 +317,8 @@ func (m Mappings) inScope(ctx context.Context, changed []entra.Document, imp *pl
 
 // rows builds the import's records from the users read: every user
 // whose values differ from the last import, or every user in scope when
-// the plan re-imports all of them.
-func rows(imp *plan.ProfileImport, src source, users []entra.Document, st *State, all bool) {
+// the plan re-imports all of them (force: --full).
+func rows(imp *plan.ProfileImport, src source, users []entra.Document, st *State, all, force bool) {
 	imp.UsersRead = len(users)
 	var candidates []plan.ProfileRow
 	for _, u := range users {
@@ -348,15 +348,12 @@ func rows(imp *plan.ProfileImport, src source, users []entra.Document, st *State
 		}
 		candidates = append(candidates, row)
 	}
-	reimportAll := false
+	reimportAll := force
 	for _, r := range candidates {
 		if len(r.Changed()) > 0 {
-			reimportAll = all && src.mapping.Mode == model.ModeFull
+			reimportAll = reimportAll || all && src.mapping.Mode == model.ModeFull
 			break
 		}
-	}
-	if strings.HasPrefix(imp.ModeReason, "--full") {
-		reimportAll = true
 	}
 	for _, r := range candidates {
 		changed := r.Changed()
