@@ -72,33 +72,9 @@ func newSource(mp model.ProfileMapping) source {
 	attrs := slices.Sorted(maps.Values(mp.Properties))
 	src := source{mapping: mp, attrs: slices.Compact(attrs)}
 	if e, err := odata.Parse(mp.Users); err == nil && mp.Users != "" {
-		vars := map[string]bool{} // a lambda's variable is not a property
-		odata.Walk(e, func(x odata.Expr) bool {
-			if l, ok := x.(*odata.Lambda); ok {
-				vars[l.Var] = true
-			}
-			return true
-		})
-		add := func(ops ...odata.Operand) {
-			for _, o := range ops {
-				if p, ok := o.(odata.Property); ok && len(p.Path) > 0 && !vars[p.Path[0]] {
-					src.scoped = append(src.scoped, p.Path[0])
-				}
-			}
+		for _, p := range odata.Properties(e) {
+			src.scoped = append(src.scoped, p.Path[0])
 		}
-		odata.Walk(e, func(x odata.Expr) bool {
-			switch x := x.(type) {
-			case *odata.Compare:
-				add(x.L, x.R)
-			case *odata.In:
-				add(x.L)
-			case *odata.Call:
-				add(x.Args...)
-			case *odata.Lambda:
-				add(x.Path)
-			}
-			return true
-		})
 	}
 	return src
 }
@@ -131,43 +107,63 @@ func (m Mappings) now() time.Time {
 	return time.Now()
 }
 
+// Opened is a mapping's library and state as a run finds them.
+type Opened struct {
+	Library entra.Library
+	// State is nil before the first import; Meta is the state file's
+	// metadata (nil when there is none), for the plan's stale check.
+	State *State
+	Meta  entra.Document
+	// Running is the state of the pending job SharePoint has not
+	// finished yet (Unknown when none is pending).
+	Running entra.ImportState
+	Notes   []string
+}
+
 // Open finds a mapping's library and reads its state, ending a pending
 // job that SharePoint has finished since (reading its log when it
-// failed). The state is nil before the first import.
-func Open(ctx context.Context, sp entra.SharePoint, tenant, configuration, key string, mp model.ProfileMapping, now time.Time) (lib entra.Library, st *State, meta entra.Document, notes []string, err error) {
-	lib, err = sp.Library(ctx, mp.SharePoint.Site, mp.SharePoint.Folder)
+// failed).
+func Open(ctx context.Context, sp entra.SharePoint, tenant, configuration, key string, mp model.ProfileMapping, now time.Time) (Opened, error) {
+	var o Opened
+	lib, err := sp.Library(ctx, mp.SharePoint.Site, mp.SharePoint.Folder)
 	if err != nil {
-		return lib, nil, nil, nil, err
+		return o, err
 	}
+	o.Library = lib
 	path := lib.Path(StateName(configuration, key))
 	f, err := sp.ReadFile(ctx, lib.DriveID, path)
 	if err != nil || f.Meta == nil {
-		return lib, nil, nil, nil, err
+		return o, err
 	}
-	if st, err = parseState(f.Content, tenant, configuration, key); err != nil {
-		return lib, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	st, err := parseState(f.Content, tenant, configuration, key)
+	if err != nil {
+		return o, fmt.Errorf("%s: %w", path, err)
 	}
-	if p := st.Pending; p != nil {
-		job, err := sp.ImportJob(ctx, mp.SharePoint.AdminURL, p.ID)
-		if err != nil {
-			return lib, nil, nil, nil, err
+	o.State, o.Meta = st, f.Meta
+	p := st.Pending
+	if p == nil {
+		return o, nil
+	}
+	job, err := sp.ImportJob(ctx, mp.SharePoint.AdminURL, p.ID)
+	if err != nil {
+		return o, err
+	}
+	queued := p.QueuedAt.UTC().Format(time.RFC3339)
+	if !job.State.Done() && job.State != entra.ImportUnknown {
+		o.Running = job.State
+		o.Notes = append(o.Notes, fmt.Sprintf("import job %s (%s) is still %s; this plan compares with the import before it, so it may send some values again",
+			p.ID, queued, job.State))
+		return o, nil
+	}
+	var failures []Failure
+	if job.State == entra.ImportError {
+		if failures, err = readLog(ctx, sp, lib, job); err != nil {
+			return o, err
 		}
-		switch {
-		case job.State.Done() || job.State == entra.ImportUnknown:
-			var failures []Failure
-			if job.State == entra.ImportError {
-				if failures, err = readLog(ctx, sp, lib, job); err != nil {
-					return lib, nil, nil, nil, err
-				}
-			}
-			st.finish(job, failures, now)
-			notes = append(notes, "import job "+p.ID+" ("+p.QueuedAt.UTC().Format(time.RFC3339)+") ended: "+describe(*st.Last))
-		default:
-			notes = append(notes, fmt.Sprintf("import job %s (%s) is still %s; this plan compares with the import before it, so it may send some values again",
-				p.ID, p.QueuedAt.UTC().Format(time.RFC3339), job.State))
-		}
 	}
-	return lib, st, f.Meta, notes, nil
+	st.finish(job, failures, now)
+	o.Notes = append(o.Notes, "import job "+p.ID+" ("+queued+") ended: "+describe(*st.Last))
+	return o, nil
 }
 
 // describe says how a finished job ended.
@@ -184,10 +180,11 @@ func describe(j Job) string {
 func (m Mappings) planOne(ctx context.Context, env *plan.Env, key string, mp model.ProfileMapping) (plan.ObjectChange, error) {
 	sp := m.SharePoint
 	src := newSource(mp)
-	lib, st, meta, notes, err := Open(ctx, sp, env.Tenant, env.Configuration, key, mp, m.now())
+	o, err := Open(ctx, sp, env.Tenant, env.Configuration, key, mp, m.now())
 	if err != nil {
 		return plan.ObjectChange{}, err
 	}
+	lib, st := o.Library, o.State
 	statePath := lib.Path(StateName(env.Configuration, key))
 	imp := &plan.ProfileImport{AdminURL: mp.SharePoint.AdminURL, Site: mp.SharePoint.Site, DriveID: lib.DriveID, Folder: mp.SharePoint.Folder,
 		StatePath: statePath, IDType: mp.IDType, IDProperty: mp.IDProperty, Properties: map[string]string{}, Mode: mp.Mode, Scope: src.scope()}
@@ -205,8 +202,8 @@ func (m Mappings) planOne(ctx context.Context, env *plan.Env, key string, mp mod
 		return plan.ObjectChange{}, err
 	}
 	rows(imp, src, users, st, all, env.Options.Full)
-	c := plan.ObjectChange{Action: plan.NoOp, Name: mp.SharePoint.Site + " " + mp.SharePoint.Folder, Import: imp, Notes: notes,
-		Reads: []plan.DocumentRead{plan.Read(entra.DriveItemPath(lib.DriveID, statePath), meta, "eTag")}}
+	c := plan.ObjectChange{Action: plan.NoOp, Name: mp.SharePoint.Site + " " + mp.SharePoint.Folder, Import: imp, Notes: o.Notes,
+		Reads: []plan.DocumentRead{plan.Read(entra.DriveItemPath(lib.DriveID, statePath), o.Meta, "eTag")}}
 	switch {
 	case len(imp.Rows) > 0:
 		c.Action = plan.Update

@@ -75,7 +75,8 @@ func Run(ctx context.Context, sp entra.SharePoint, address string, imp *plan.Pro
 		now = opts.Now
 	}
 	mp := model.ProfileMapping{SharePoint: model.SharePointTarget{AdminURL: imp.AdminURL, Site: imp.Site, Folder: imp.Folder}}
-	lib, st, _, _, err := Open(ctx, sp, opts.Tenant, opts.Configuration, addr.Key, mp, now())
+	o, err := Open(ctx, sp, opts.Tenant, opts.Configuration, addr.Key, mp, now())
+	lib, st := o.Library, o.State
 	switch {
 	case err != nil:
 		return out, err

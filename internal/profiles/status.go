@@ -22,10 +22,11 @@ func Status(ctx context.Context, sp entra.SharePoint, d *model.Desired, now time
 		if sp == nil {
 			return nil, fmt.Errorf("%s: this connection does not reach SharePoint Online", addr)
 		}
-		lib, st, _, _, err := Open(ctx, sp, d.Tenant.ID, d.Configuration, key, mp, now)
+		opened, err := Open(ctx, sp, d.Tenant.ID, d.Configuration, key, mp, now)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", addr, err)
 		}
+		lib, st := opened.Library, opened.State
 		imp := &status.Import{Folder: mp.SharePoint.Folder, State: lib.Path(StateName(d.Configuration, key))}
 		o := status.Object{Address: addr, Name: mp.SharePoint.Site, Import: imp}
 		if st != nil {
@@ -35,12 +36,9 @@ func Status(ctx context.Context, sp entra.SharePoint, d *model.Desired, now time
 				o.Commit, o.AppliedAt = st.Last.Commit, imp.Last.EndedAt
 			}
 			if p := st.Pending; p != nil {
+				// Open read its state: a pending job it left is running.
 				imp.Running = jobStatus(*p)
-				job, err := sp.ImportJob(ctx, mp.SharePoint.AdminURL, p.ID)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", addr, err)
-				}
-				imp.Running.State = job.State.String()
+				imp.Running.State = opened.Running.String()
 			}
 		}
 		out = append(out, o)
