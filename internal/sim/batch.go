@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"strings"
 )
 
@@ -158,26 +159,77 @@ func (s *Server) runItem(outer *http.Request, it *batchItem) batchResponse {
 			body, _ = base64.StdEncoding.DecodeString(enc)
 		}
 	}
-	target := "/v1.0/" + strings.TrimPrefix(it.URL, "/")
-	req := httptest.NewRequest(strings.ToUpper(it.Method), target, bytes.NewReader(body))
-	req = req.WithContext(outer.Context())
-	req.Host, req.TLS = outer.Host, outer.TLS
+	// Graph accepts item URLs as people write them, spaces and quotes
+	// unencoded (the batching guide's own example filters on a name with
+	// a space), so the emulator encodes what a request line cannot carry.
+	target := "/v1.0/" + strings.TrimPrefix(encodeLoose(it.URL), "/")
+	rec := newRecorder()
+	rec.Header().Set("request-id", newID())
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		writeError(rec, outer, http.StatusBadRequest, "BadRequest", "Invalid request URL: "+err.Error())
+		return rec.response(it.ID)
+	}
+	req, err := http.NewRequestWithContext(outer.Context(), strings.ToUpper(it.Method), u.String(), bytes.NewReader(body))
+	if err != nil {
+		writeError(rec, outer, http.StatusBadRequest, "BadRequest", "Invalid request: "+err.Error())
+		return rec.response(it.ID)
+	}
+	req.RequestURI = u.RequestURI()
+	req.Host, req.TLS, req.RemoteAddr = outer.Host, outer.TLS, outer.RemoteAddr
 	for k, v := range it.Headers {
 		req.Header.Set(k, v)
 	}
 	if c := outer.Header.Get("client-request-id"); c != "" && req.Header.Get("client-request-id") == "" {
 		req.Header.Set("client-request-id", c)
 	}
-	rec := httptest.NewRecorder()
-	rec.Header().Set("request-id", newID())
 	s.serveLocked(rec, req, true)
-	resp := batchResponse{ID: it.ID, Status: rec.Code, Headers: map[string]string{}}
-	for k := range rec.Header() {
-		resp.Headers[graphHeaderName(k)] = rec.Header().Get(k)
+	return rec.response(it.ID)
+}
+
+// encodeLoose percent-encodes the bytes a request line cannot hold
+// (controls, space, and "<>\"`{}|\\^" outside the query's own syntax),
+// leaving what is already encoded as it is.
+func encodeLoose(raw string) string {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>`{}|\\^", c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
 	}
-	if b := rec.Body.Bytes(); len(bytes.TrimSpace(b)) > 0 {
+	return b.String()
+}
+
+// recorder captures one batch item's answer (the emulator's handlers
+// write to it as to a connection).
+type recorder struct {
+	header http.Header
+	code   int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}, code: http.StatusOK} }
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.code, r.wrote = code, true
+	}
+}
+
+func (r *recorder) response(id string) batchResponse {
+	resp := batchResponse{ID: id, Status: r.code, Headers: map[string]string{}}
+	for k := range r.header {
+		resp.Headers[graphHeaderName(k)] = r.header.Get(k)
+	}
+	if b := bytes.TrimSpace(r.body.Bytes()); len(b) > 0 {
 		if json.Valid(b) {
-			resp.Body = json.RawMessage(bytes.TrimSpace(b))
+			resp.Body = json.RawMessage(b)
 		} else {
 			enc, _ := json.Marshal(string(b))
 			resp.Body = enc

@@ -78,6 +78,18 @@ func TestBatch(t *testing.T) {
 		t.Errorf("stats: %d HTTP requests, %d batch items; want 1 and 4 (the 424 item never ran)", st.HTTPRequests, st.BatchItems)
 	}
 
+	// Graph takes item URLs as written, unencoded spaces and quotes
+	// included, as the batching guide's examples do.
+	_, _, out = postJSON(t, url, `{"requests":[
+		{"id":"1","method":"GET","url":"/users?$filter=displayName eq 'Alice Smith' or startswith(displayName,'A')&$select=id"},
+		{"id":"2","method":"GET","url":"/groups?$filter=displayName eq 'a<b> {c}|d^'&$select=id"}]}`, nil)
+	r = batchResponses(t, out)
+	for _, id := range []string{"1", "2"} {
+		if r[id]["status"] != 200.0 {
+			t.Errorf("item %s with an unencoded URL: %v", id, r[id])
+		}
+	}
+
 	bad := []struct{ name, body string }{
 		{"21 items", `{"requests":[` + strings.TrimSuffix(strings.Repeat(`{"id":"x","method":"GET","url":"/users"},`, 21), ",") + `]}`},
 		{"duplicate ids ignoring case", `{"requests":[{"id":"a","method":"GET","url":"/users"},{"id":"A","method":"GET","url":"/users"}]}`},
