@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type applyFlags struct {
 	allowDirty       bool
 	noWait           bool
 	importPoll       time.Duration
+	format           string
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -60,11 +62,23 @@ or empty it, stops apply before any write unless --allow-mass-removal.`,
 	cmd.Flags().BoolVar(&f.allowMassRemoval, "allow-mass-removal", false, "apply changes that trip the removal guard")
 	cmd.Flags().BoolVar(&f.noWait, "no-wait", false, "return once profile import jobs are queued (entrasync status and the next plan follow them)")
 	cmd.Flags().DurationVar(&f.importPoll, "import-poll", 2*time.Second, "first wait between reads of a profile import job's state, doubled up to a minute")
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text (the plan, then a line per change), or markdown (the outcome, for a pull-request comment)")
 	cmd.Flags().BoolVar(&f.allowDirty, "allow-dirty", false, "apply a configuration with uncommitted changes (markers record HEAD; the uncommitted changes count as made by hand)")
 	return cmd
 }
 
 func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
+	if err := oneOf("--format", f.format, "text", "markdown"); err != nil {
+		return err
+	}
+	if f.format == "markdown" && file == "" && !f.autoApprove {
+		return errors.New("--format markdown shows no plan to confirm: apply a saved plan, or pass --auto-approve")
+	}
+	if file != "" {
+		a.beginSummary("apply", file)
+	} else {
+		a.beginSummary("apply", f.source.dir)
+	}
 	var pl *planned
 	if file != "" {
 		// A saved plan already fixed these; silently ignoring them would
@@ -93,6 +107,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 				fmt.Fprintf(a.stdio.Err, "  %s\n", render.Clean(s))
 			}
 			fmt.Fprintf(a.stdio.Err, "Nothing was changed. Run plan again.\n")
+			a.summarizeText("The saved plan is stale; the tenant changed after it was made. Nothing was changed. Run plan again.\n" + strings.Join(stale, "\n"))
 			return &exitCode{code: ExitError}
 		}
 	} else {
@@ -103,14 +118,23 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	}
 	defer pl.tenant.Close()
 	p := pl.plan
-	if err := render.PlanText(a.stdio.Out, p, render.Style{Color: a.colour()}); err != nil {
-		return err
+	markdown := f.format == "markdown"
+	if !markdown {
+		if err := render.PlanText(a.stdio.Out, p, render.Style{Color: a.colour()}); err != nil {
+			return err
+		}
 	}
 	if p.Dirty && !f.allowDirty && p.HasChanges() {
-		fmt.Fprintf(a.stdio.Err, "entrasync: the configuration has uncommitted changes; commit them and apply again (or pass --allow-dirty). Nothing was changed.\n")
+		msg := "the configuration has uncommitted changes; commit them and apply again (or pass --allow-dirty). Nothing was changed."
+		fmt.Fprintf(a.stdio.Err, "entrasync: %s\n", msg)
+		a.summarizeText(msg)
 		return &exitCode{code: ExitError}
 	}
 	if !p.HasChanges() {
+		a.summarize(func(w io.Writer) error { return render.PlanMarkdown(w, p, "") })
+		if markdown {
+			return render.PlanMarkdown(a.stdio.Out, p, "")
+		}
 		return nil
 	}
 	if file == "" && !f.autoApprove {
@@ -133,29 +157,22 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	var guard *apply.GuardError
 	if errors.As(err, &guard) {
 		fmt.Fprintf(a.stdio.Err, "entrasync: %s\nNothing was changed.\n", render.Clean(err.Error()))
+		a.summarizeText(err.Error() + "\nNothing was changed.")
 		return &exitCode{code: ExitError}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdio.Out)
-	counts := map[apply.Status]int{}
-	for _, r := range rep.Results {
-		counts[r.Status]++
-		if r.Status == apply.Skipped {
-			continue
-		}
-		fmt.Fprintf(a.stdio.Out, "%s %s: %s\n", r.Status, render.Clean(r.Address), r.Action)
-		for _, n := range r.Notes {
-			fmt.Fprintf(a.stdio.Out, "    %s\n", render.Clean(n))
-		}
-		for _, e := range r.Errors {
-			fmt.Fprintf(a.stdio.Out, "    %s\n", render.Clean(e))
-		}
+	a.summarize(func(w io.Writer) error { return render.ApplyMarkdown(w, p, rep) })
+	if markdown {
+		err = render.ApplyMarkdown(a.stdio.Out, p, rep)
+	} else {
+		err = render.ApplyText(a.stdio.Out, rep)
 	}
-	fmt.Fprintf(a.stdio.Out, "\nApply complete: %d succeeded, %d failed, %d unchanged.\n", counts[apply.Success], counts[apply.Failed], counts[apply.Skipped])
+	if err != nil {
+		return err
+	}
 	if rep.Failed() {
-		fmt.Fprintln(a.stdio.Out, "Re-run apply to retry the failed changes; completed ones are not repeated.")
 		return &exitCode{code: ExitError}
 	}
 	return nil

@@ -90,6 +90,7 @@ func Main(ctx context.Context, args []string, stdio Streams, deps Deps) int {
 	}()
 	root.SetArgs(args)
 	err := execute(ctx, root)
+	a.finishSummary(err)
 	var ec *exitCode
 	switch {
 	case err == nil:
@@ -120,6 +121,8 @@ type app struct {
 	stdio  Streams
 	deps   Deps
 	cancel context.CancelFunc // releases the --timeout context
+	// summary collects the GitHub Actions job summary (nil elsewhere).
+	summary *jobSummary
 }
 
 func newRoot(stdio Streams, deps Deps) (*cobra.Command, *app) {
@@ -146,7 +149,7 @@ against the tenant and applies them.`,
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	root.AddCommand(a.validateCmd(), a.diffCmd(), a.planCmd(), a.applyCmd(), a.statusCmd(), a.syncJobCmd(), a.schemaCmd(), a.simCmd(), a.versionCmd())
+	root.AddCommand(a.validateCmd(), a.diffCmd(), a.planCmd(), a.applyCmd(), a.statusCmd(), a.syncJobCmd(), a.schemaCmd(), a.simCmd(), a.githubCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -49,6 +50,7 @@ func (a *app) runDiff(f *diffFlags) error {
 	if err := oneOf("--format", f.format, "text", "markdown", "json"); err != nil {
 		return err
 	}
+	a.beginSummary("diff", f.source.dir)
 	sides := make([]*model.Desired, 2)
 	revs := make([]intent.Revision, 2)
 	failed := false
@@ -72,6 +74,9 @@ func (a *app) runDiff(f *diffFlags) error {
 				return err
 			}
 		}
+		if a.summary != nil {
+			a.summary.diags = append(a.summary.diags, l.diags...)
+		}
 		if l.diags.HasErrors() {
 			failed = true
 			continue
@@ -82,6 +87,7 @@ func (a *app) runDiff(f *diffFlags) error {
 		return &exitCode{code: ExitError}
 	}
 	d := intent.Compute(sides[0], sides[1], revs[0], revs[1])
+	a.summarize(func(w io.Writer) error { return render.IntentMarkdown(w, d) })
 	var err error
 	switch f.format {
 	case "json":

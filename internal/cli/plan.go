@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -183,6 +184,9 @@ func (a *app) report(ds diag.Diagnostics) error {
 	if err := render.DiagnosticsText(a.stdio.Err, ds, render.Style{Color: a.colour()}); err != nil {
 		return err
 	}
+	if a.summary != nil {
+		a.summary.diags = append(a.summary.diags, ds...)
+	}
 	if ds.HasErrors() {
 		return &exitCode{code: ExitError}
 	}
@@ -263,6 +267,7 @@ func (a *app) runPlan(ctx context.Context, f *planCmdFlags) error {
 	if err := oneOf("--format", f.format, "text", "json", "markdown"); err != nil {
 		return err
 	}
+	a.beginSummary("plan", f.source.dir)
 	pl, err := a.makePlan(ctx, &f.planFlags)
 	if err != nil {
 		return err
@@ -281,6 +286,7 @@ func (a *app) runPlan(ctx context.Context, f *planCmdFlags) error {
 			return err
 		}
 	}
+	a.summarize(func(w io.Writer) error { return render.PlanMarkdown(w, p, f.out) })
 	switch f.format {
 	case "json":
 		err = render.PlanJSON(a.stdio.Out, p)

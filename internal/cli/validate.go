@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -42,9 +43,21 @@ func (a *app) runValidate(f *validateFlags) error {
 	if err := oneOf("--format", f.format, "text", "json", "github"); err != nil {
 		return err
 	}
+	a.beginSummary("validate", f.source.dir)
 	l, err := f.source.load(f.rev)
 	if err != nil {
 		return err
+	}
+	if a.summary != nil {
+		a.summary.diags = l.diags
+		if !l.diags.HasErrors() {
+			d := l.cfg.Desired
+			a.summarize(func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "### ✅ entrasync validate\n\n%s is valid: %d groups, %d profile mappings, %d partners, %d sync jobs.\n",
+					inlineDir(f.source.dir), len(d.Groups), len(d.ProfileMappings), len(d.CrossTenant.Partners), len(d.CrossTenant.SyncJobs))
+				return err
+			})
+		}
 	}
 	switch f.format {
 	case "json":

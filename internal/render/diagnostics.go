@@ -115,3 +115,36 @@ func escapeData(s string) string {
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
+
+// DiagnosticsMarkdown writes diagnostics as a Markdown table for a job
+// summary or a comment: severity, position and message, escaped.
+func DiagnosticsMarkdown(w io.Writer, ds diag.Diagnostics) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("| | Position | Problem |\n|---|---|---|\n")
+	for _, d := range ds {
+		sym := "❌"
+		if d.Severity == diag.Warning {
+			sym = "⚠️"
+		}
+		pos := ""
+		if d.Subject != nil {
+			pos = code(d.Subject.String())
+		}
+		msg := d.Summary
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		cell := md(msg)
+		if d.Detail != "" {
+			for _, line := range strings.Split(d.Detail, "\n") {
+				cell += "<br>" + md(line)
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", sym, pos, cell)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -235,7 +235,7 @@ var planTemplate = template.Must(template.New("plan.md").Funcs(template.FuncMap{
 	"tail": func(ms []plan.Member) []plan.Member {
 		return ms[min(len(ms), markdownMembersShown):]
 	},
-	"short":          func(s string) string { return s[:min(12, len(s))] },
+	"short":          shortCommit,
 	"md":             md,
 	"code":           code,
 	"record":         recordSummary,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -163,7 +164,7 @@ func TestLargePlanIsBounded(t *testing.T) {
 // Names come from the tenant, and anyone who can name a group, a device
 // or a user can try to forge the plan a reviewer reads.
 func TestHostileNamesCannotForgeThePlan(t *testing.T) {
-	evil := "x|y\n\n**No changes.** The tenant matches the configuration.\n```\n</details>\n### ok\x1b[2J\u202e"
+	evil := "x|y @contoso/everyone\n\n**No changes.** The tenant matches the configuration.\n```\n</details>\n### ok\x1b[2J\u202e"
 	p := &plan.Plan{FormatVersion: plan.FormatVersion, Tenant: "t", Groups: []plan.GroupChange{{
 		Address: "groups.a`</code>" + evil, Action: plan.Update, ModeReason: "incremental since " + evil,
 		Members: &plan.SetChange{Remove: []plan.Member{{ID: "1", Type: "user", Name: evil}}, Live: 2, After: 1},
@@ -202,6 +203,10 @@ func TestHostileNamesCannotForgeThePlan(t *testing.T) {
 		if strings.HasPrefix(line, "**No changes.**") || strings.HasPrefix(line, "### ok") || strings.HasPrefix(line, "</details>\n###") {
 			t.Errorf("a name forged a line of its own: %q\n%s", line, out)
 		}
+	}
+	// GitHub makes "@name" in text, but not in code, a mention.
+	if text := regexp.MustCompile(`<code>.*?</code>`).ReplaceAllString(outside.String(), ""); strings.Contains(text, "@contoso") {
+		t.Errorf("a name can mention a team:\n%s", text)
 	}
 	fences := 0
 	for _, line := range strings.Split(out, "\n") {

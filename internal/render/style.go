@@ -61,7 +61,9 @@ func unsafeRune(r rune) bool {
 // md escapes text for Markdown outside code: cleaned of control
 // characters, HTML-escaped (so "</details>" is text), and Markdown's
 // punctuation backslash-escaped (so no emphasis, link, table cell or code
-// span can be opened or closed).
+// span can be opened or closed). An "@" is followed by a zero-width space:
+// GitHub turns "@name" in text (not in code) into a mention, and a display
+// name read from the tenant must not notify a person or team.
 func md(s string) string {
 	var b strings.Builder
 	for _, r := range Clean(s) {
@@ -69,6 +71,9 @@ func md(s string) string {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
+		if r == '@' {
+			b.WriteRune('\u200b')
+		}
 	}
 	return html.EscapeString(b.String())
 }
