@@ -26,12 +26,17 @@ test:
 test-short:
 	$(GO) test -short ./...
 
-# lint: gofmt, go vet and staticcheck (pinned in go.mod's tool block).
+# lint: gofmt, go vet, staticcheck and actionlint (both pinned in go.mod's
+# tool block) on every workflow and on the example a configuration
+# repository copies. entrasync's own workflow rules (no expressions in
+# run:, pipefail, no pull_request_target, pinned actions) run in make test
+# (internal/workflow).
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) tool actionlint .github/workflows/*.yml examples/github/workflows/*.yml
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

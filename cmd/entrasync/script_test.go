@@ -44,8 +44,9 @@ func TestScripts(t *testing.T) {
 				if neg || len(args) != 2 {
 					ts.Fatalf("usage: git-commit DIR MESSAGE")
 				}
-				_, err := gitsrc.CommitAll(ts.MkAbs(args[0]), args[1], time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+				hash, err := gitsrc.CommitAll(ts.MkAbs(args[0]), args[1], time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 				ts.Check(err)
+				ts.Setenv("COMMIT", hash) // for the scripts that need the hash as GitHub gives it
 			},
 			"git-clone-shallow": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {
@@ -61,6 +62,8 @@ func TestScripts(t *testing.T) {
 			"schema-diff": schemaDiff,
 			"profile":     profile,
 			"last-import": lastImport,
+			"gha-run":     ghaRun,
+			"fake-github": fakeGitHub,
 		},
 	})
 }

@@ -9,7 +9,9 @@ import (
 // TestImportBoundaries enforces the package boundaries the README describes.
 // msgraph-sdk-go takes minutes and gigabytes to compile, so it must stay in
 // internal/graph (linked only by cmd/); CUE stays in config, go-git in
-// gitsrc, so that every other package builds and tests in seconds.
+// gitsrc, so that every other package builds and tests in seconds. The
+// GitHub client stays in internal/github, and actionlint, a test-time
+// tool, in internal/workflow, which nothing in the binary imports.
 func TestImportBoundaries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -24,10 +26,12 @@ func TestImportBoundaries(t *testing.T) {
 	msgraph := "github.com/" + "microsoftgraph/"
 	heavy := []string{msgraph, "github.com/Azure/azure-sdk-for-go/sdk/" + "azidentity"}
 	owners := map[string]string{ // direct import prefix -> the one package allowed to import it
-		"cuelang.org/go/":           module + "/internal/config",
-		"github.com/go-git/go-git/": module + "/internal/gitsrc",
-		module + "/internal/graph":  module + "/cmd/entrasync",
-		msgraph:                     module + "/internal/graph",
+		"cuelang.org/go/":              module + "/internal/config",
+		"github.com/go-git/go-git/":    module + "/internal/gitsrc",
+		module + "/internal/graph":     module + "/cmd/entrasync",
+		msgraph:                        module + "/internal/graph",
+		"github.com/google/go-github/": module + "/internal/github",
+		"github.com/rhysd/actionlint":  module + "/internal/workflow",
 	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -55,5 +59,24 @@ func TestImportBoundaries(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Fatalf("go list returned %d packages; the check did not run", checked)
+	}
+}
+
+// TestWorkflowToolsStayOutOfTheBinary: the workflow runner and the fake
+// GitHub are for tests; the entrasync binary must not link them.
+func TestWorkflowToolsStayOutOfTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "github.com/entrasync/entrasync/cmd/entrasync").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range []string{"github.com/entrasync/entrasync/internal/workflow", "github.com/rhysd/actionlint", "github.com/entrasync/entrasync/internal/github/githubtest", "net/http/httptest"} {
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == pkg {
+				t.Errorf("the entrasync binary links %s", pkg)
+			}
+		}
 	}
 }
