@@ -36,12 +36,12 @@ type Backend struct {
 	base        string
 	concurrency int
 	// writes keeps this process under Graph's write quota for an app and
-	// tenant (3,000 per 150 s, §4.2), with the same burst Graph allows, so
+	// tenant (3,000 per 150 s, Graph docs: Throttling limits, identity and access), with the same burst Graph allows, so
 	// a large apply slows down instead of collecting 429s.
 	writes *rate.Limiter
 }
 
-// WriteQuota is Graph's identity write quota per app and tenant (§4.2).
+// WriteQuota is Graph's identity write quota per app and tenant (Graph docs: Throttling limits, identity and access).
 const (
 	writeQuota       = 3000
 	writeQuotaWindow = 150 * time.Second
@@ -51,7 +51,7 @@ var _ entra.Backend = (*Backend)(nil)
 
 // NewBackend wraps a client. Concurrency bounds the $batch requests in
 // flight (each carries up to 20 writes; Graph allows 3,000 writes per
-// 150 s per app and tenant, §4.2).
+// 150 s per app and tenant, Graph docs: Throttling limits, identity and access).
 func NewBackend(c *Client, concurrency int) *Backend {
 	if concurrency < 1 {
 		concurrency = 4
@@ -346,7 +346,7 @@ func (b *Backend) ResolveGroups(ctx context.Context, refs []string) (map[string]
 }
 
 // UsersMatching implements [entra.Reader]. It always asks an advanced
-// query, so filters with ne, not or endsWith work (§1.2).
+// query, so filters with ne, not or endsWith work (Graph docs: Advanced query capabilities).
 func (b *Backend) UsersMatching(ctx context.Context, filter string) ([]entra.Principal, error) {
 	objs, err := b.listObjects(ctx, []*abstractions.RequestInformation{
 		b.get("/users", map[string]string{"$filter": filter, "$select": "id,userPrincipalName,displayName", "$top": "999"}, true)})

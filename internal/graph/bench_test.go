@@ -13,7 +13,7 @@ import (
 	"github.com/entrasync/entrasync/internal/sim"
 )
 
-// Lower bounds of HTTP round trips, from Graph's limits (§2.2, §3, §16):
+// Lower bounds of HTTP round trips, from Graph's limits (Graph docs: Update group; JSON batching; known issues: query parameter limits):
 // 20 binds per PATCH and 20 requests per $batch make 400 member adds per
 // round trip; a removal is one request, 20 per round trip.
 func addBound(n int) int    { return ceilDiv(n, 400) }

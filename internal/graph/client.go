@@ -61,7 +61,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Before NewGraphServiceClient: it captures the base URL (§11.1).
+	// Before NewGraphServiceClient: it captures the base URL (msgraph-sdk-go's request adapter).
 	adapter.SetBaseUrl(base)
 	return &Client{GraphServiceClient: msgraphsdk.NewGraphServiceClient(adapter), Adapter: adapter}, nil
 }

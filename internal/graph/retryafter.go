@@ -19,7 +19,7 @@ import (
 // and kiota-http-go's retry handler computes
 // time.Duration(seconds) * time.Second, which truncates: 0.99 becomes an
 // immediate retry, the bucket has not refilled, and three such retries
-// exhaust the handler (§4.3). Rounding up makes every retry wait at least
+// exhaust the handler (kiota-http-go's retry handler). Rounding up makes every retry wait at least
 // as long as Graph asked.
 type roundUpRetryAfter struct {
 	next http.RoundTripper

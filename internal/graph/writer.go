@@ -116,7 +116,7 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 		// A marker already gone is what was asked.
 		return []*step{one(b.body(abstractions.DELETE, g+"/extensions/"+entra.MarkerExtension, nil), nil, answer(notFound))}
 	case entra.OpAddMembers:
-		// 20 references per PATCH, all or nothing (§2.2). A chunk refused
+		// 20 references per PATCH, all or nothing (Graph docs: Update group). A chunk refused
 		// because one member is already there falls back to single adds,
 		// where "already exist" is success.
 		var out []*step
@@ -189,7 +189,7 @@ type errUnsupported entra.OpKind
 
 func (e errUnsupported) Error() string { return "graph: unsupported operation " + string(e) }
 
-// createBody is POST /groups (§2.1): a Microsoft 365 group is mail-enabled
+// createBody is POST /groups (Graph docs: Create group): a Microsoft 365 group is mail-enabled
 // and Unified; a security group is security-enabled and not mail-enabled.
 func createBody(g *entra.Group) map[string]any {
 	unified := g.Kind == model.GroupMicrosoft365
@@ -227,7 +227,7 @@ func ruleState(paused bool) string {
 	return "On"
 }
 
-// patchBody sends only the fields that change (§2.2).
+// patchBody sends only the fields that change (Graph docs: Update group).
 func patchBody(g *entra.Group, fields []string) map[string]any {
 	body := map[string]any{}
 	for _, f := range fields {

@@ -71,7 +71,7 @@ func sharePointScope(scope string) bool {
 	return err == nil && strings.Contains(strings.ToLower(u.Host), ".sharepoint.")
 }
 
-// authorized checks the bearer token with Graph's 401 answers (§6.2).
+// authorized checks the bearer token with Graph's 401 answers (Graph docs: Error responses).
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")

@@ -61,7 +61,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, http.StatusBadRequest, "BadRequest", "Each request in a batch needs id, method and url.")
 			return
 		case byID[key] != nil:
-			// Ids are case-insensitive and unique (§3).
+			// Ids are case-insensitive and unique (Graph docs: JSON batching).
 			writeError(w, r, http.StatusBadRequest, "BadRequest", "Batch request ids must be unique: '"+it.ID+"'.")
 			return
 		case strings.HasPrefix(it.URL, "http://") || strings.HasPrefix(it.URL, "https://"):
@@ -83,7 +83,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Run items once their dependencies have run; an item whose
-	// dependency failed fails with 424 (§3).
+	// dependency failed fails with 424 (Graph docs: JSON batching).
 	status := map[string]int{}
 	var out []batchResponse
 	for len(status) < len(in.Requests) {

@@ -47,7 +47,7 @@ func batchResponses(t *testing.T, out map[string]any) map[string]map[string]any 
 	return byID
 }
 
-// §3 JSON batching.
+// JSON batching (Graph docs: JSON batching).
 func TestBatch(t *testing.T) {
 	ts, s := fixture(t, 0, Options{})
 	url := ts.URL + "/v1.0/$batch"
@@ -105,7 +105,7 @@ func TestBatch(t *testing.T) {
 	}
 }
 
-// §4 throttling, also inside $batch.
+// Throttling, also inside $batch (Graph docs: Throttling).
 func TestThrottling(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ts, s := fixture(t, 0, Options{Throttle: true, ResourceUnits: 10, Writes: 2, Now: func() time.Time { return now }})
@@ -122,7 +122,7 @@ func TestThrottling(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("x-ms-resource-unit") != "2" {
 			t.Fatalf("request %d: %d, x-ms-resource-unit %q", i, resp.StatusCode, resp.Header.Get("x-ms-resource-unit"))
 		}
-		// Above 80 % of the quota Graph says how close the client is (§4.2).
+		// Above 80 % of the quota Graph says how close the client is (Graph docs: Throttling limits, identity and access).
 		if pct := resp.Header.Get("x-ms-throttle-limit-percentage"); (i >= 3) != (pct != "") {
 			t.Errorf("request %d (%d%% used): x-ms-throttle-limit-percentage %q", i, (i+1)*20, pct)
 		}
@@ -161,7 +161,7 @@ func TestThrottling(t *testing.T) {
 	}
 }
 
-// §5 replication lag.
+// Replication lag (Graph docs: eventual consistency of new directory objects).
 func TestReplicationLag(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ts, _ := fixture(t, 0, Options{ReplicationLag: 5 * time.Second, Now: func() time.Time { return now }})
@@ -225,7 +225,7 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// msgraph-sdk-go gzips request bodies (§11.3).
+// msgraph-sdk-go gzips request bodies (msgraph-sdk-go's compression handler).
 func TestGzipRequestBody(t *testing.T) {
 	ts, _ := fixture(t, 0, Options{})
 	var buf bytes.Buffer
@@ -245,7 +245,7 @@ func TestGzipRequestBody(t *testing.T) {
 	}
 }
 
-// §15 the authority, and --require-auth on Graph.
+// The authority azidentity asks for tokens, and --require-auth on Graph.
 // unsigned is a JWT with alg "none", which must never be accepted.
 func unsigned(claims map[string]any) string {
 	h, _ := json.Marshal(map[string]any{"alg": "none"})

@@ -127,7 +127,7 @@ func ref(id string) string {
 func TestUsersConformance(t *testing.T) {
 	ts, _ := fixture(t, 0, Options{})
 	run(t, ts, []exchange{
-		// §1.1 default property set, explicit nulls.
+		// The default property set, explicit nulls (Graph docs: List users).
 		{name: "list default property set", method: "GET", path: "/v1.0/users", status: 200,
 			contains: []string{`"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users"`, `"userPrincipalName":"alice@contoso.com"`, `"jobTitle":null`, `"businessPhones":[]`},
 			absent:   []string{`"department"`, `"accountEnabled"`}},
@@ -138,7 +138,7 @@ func TestUsersConformance(t *testing.T) {
 			contains: []string{`Could not find a property named 'departmnt' on type 'microsoft.graph.user'.`}},
 		{name: "get by id", method: "GET", path: "/v1.0/users/" + alice, status: 200, contains: []string{`"displayName":"Alice"`, `$metadata#users/$entity`}},
 		{name: "get by upn ignores case", method: "GET", path: "/v1.0/users/Alice@Contoso.com", status: 200, contains: []string{`"id":"` + alice + `"`}},
-		// §6.1 error shape.
+		// The error shape (Graph docs: Error responses).
 		{name: "not found body", method: "GET", path: "/v1.0/users/nobody@contoso.com", status: 404,
 			contains: []string{`"code":"Request_ResourceNotFound"`, `"message":"Resource 'nobody@contoso.com' does not exist or one of its queried reference-property objects are not present."`, `"innerError":{"date":"`, `"client-request-id":"c1"`}},
 		{name: "top too large", method: "GET", path: "/v1.0/users?$top=1000", status: 400,
@@ -157,7 +157,7 @@ func TestUsersConformance(t *testing.T) {
 			contains: []string{alice}, absent: []string{bob}},
 		{name: "filter syntax error", method: "GET", path: "/v1.0/users?$filter=department%20%3D%20'x'", status: 400,
 			contains: []string{`"code":"Request_UnsupportedQuery"`}},
-		// §1.2 advanced queries.
+		// Advanced queries (Graph docs: Advanced query capabilities).
 		{name: "ne needs an advanced query", method: "GET", path: "/v1.0/users?$filter=department%20ne%20'Sales'", status: 400,
 			contains: []string{`Operator 'ne' is not supported because the required parameters might be missing.`}},
 		{name: "ne with ConsistencyLevel and $count", method: "GET", path: "/v1.0/users?$filter=department%20ne%20'Sales'&$count=true&$select=id", headers: eventual, status: 200,
@@ -166,7 +166,7 @@ func TestUsersConformance(t *testing.T) {
 		{name: "count without ConsistencyLevel", method: "GET", path: "/v1.0/users?$count=true", status: 400, contains: []string{`$count is not currently supported.`}},
 		{name: "count segment", method: "GET", path: "/v1.0/users/$count", headers: eventual, status: 200, contains: []string{"3"}, header: map[string]string{"Content-Type": "text/plain"}},
 		{name: "count segment without header", method: "GET", path: "/v1.0/users/$count", status: 400},
-		// §16: in (…) takes at most 15 values by default.
+		// in (…) takes at most 15 values by default (Graph known issues: query parameter limits).
 		{name: "in with 16 values", method: "GET", path: "/v1.0/users?$filter=id%20in%20(" + strings.Repeat("'x',", 15) + "'y')", status: 400,
 			contains: []string{"Max allowed: 15."}},
 		{name: "orderby displayName", method: "GET", path: "/v1.0/users?$orderby=displayName%20desc&$select=displayName", status: 200},

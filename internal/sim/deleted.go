@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// deletedRetention is how long a soft-deleted group can be restored (§2.3).
+// deletedRetention is how long a soft-deleted group can be restored (Graph docs: Delete group).
 const deletedRetention = 30 * 24 * time.Hour
 
 func (s *Server) routeDeleted() {

@@ -23,9 +23,9 @@ import (
 const (
 	deltaPageItems   = 100  // objects per page
 	deltaPageRefs    = 1000 // members@delta entries per page
-	deltaMemberChunk = 500  // a larger group is split over several items (§2.8)
+	deltaMemberChunk = 500  // a larger group is split over several items (Graph docs: group: delta)
 	deltaTokenTTL    = 7 * 24 * time.Hour
-	maxDeltaIDs      = 50 // $filter on delta: at most 50 ids (§1.3)
+	maxDeltaIDs      = 50 // $filter on delta: at most 50 ids (Graph docs: user: delta)
 	maxCursors       = 256
 )
 
@@ -45,7 +45,7 @@ func (s *Server) routeDelta() {
 	for _, kind := range []string{"users", "groups"} {
 		h := s.delta(kind)
 		// /delta is shorthand for /microsoft.graph.delta; SDKs send the
-		// long form (§1.3).
+		// long form (Graph docs: user: delta).
 		s.mux.HandleFunc("GET /v1.0/"+kind+"/delta", h)
 		s.mux.HandleFunc("GET /v1.0/"+kind+"/microsoft.graph.delta", h)
 		s.mux.HandleFunc("GET /v1.0/"+kind+"/delta()", h)
@@ -89,7 +89,7 @@ func (s *Server) delta(kind string) http.HandlerFunc {
 		}
 		switch dt := q.Get("$deltatoken"); {
 		case dt == "latest":
-			// "Sync from now": only a deltaLink (§1.3).
+			// "Sync from now": only a deltaLink (Graph docs: user: delta).
 			tok.Seq, tok.Issued = s.t.seq, s.opts.Now().Unix()
 			writeJSON(w, http.StatusOK, map[string]any{
 				"@odata.context":   "https://graph.microsoft.com/v1.0/$metadata#" + kind,
@@ -102,7 +102,7 @@ func (s *Server) delta(kind string) http.HandlerFunc {
 				return
 			}
 			if s.opts.Now().Sub(time.Unix(prev.Issued, 0)) > deltaTokenTTL {
-				// An expired token means a full resync; Location starts it (§1.3).
+				// An expired token means a full resync; Location starts it (Graph docs: user: delta).
 				w.Header().Set("Location", link)
 				writeError(w, r, http.StatusGone, "syncStateNotFound", "The delta token has expired; start a new sync.")
 				return
@@ -234,7 +234,7 @@ func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken) []map[s
 				continue
 			}
 			// A large membership is split over consecutive items of the
-			// same group; clients merge them by id (§2.8).
+			// same group; clients merge them by id (Graph docs: group: delta).
 			for start := 0; start == 0 || start < len(changes); start += deltaMemberChunk {
 				item := body
 				if start > 0 {
@@ -257,7 +257,7 @@ func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken) []map[s
 
 // memberDelta is members@delta: every member on the first round; later,
 // the net change per member since the token, removals marked @removed
-// with reason "deleted" (§2.8).
+// with reason "deleted" (Graph docs: group: delta).
 func (s *Server) memberDelta(g *Group, since uint64) []map[string]any {
 	ref := func(id string) map[string]any {
 		typ := "#microsoft.graph.user"

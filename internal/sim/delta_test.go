@@ -55,7 +55,7 @@ func send(t *testing.T, method, url, body string) {
 	}
 }
 
-// §1.3, §2.8.
+// Delta queries (Graph docs: user: delta; group: delta).
 func TestGroupsDelta(t *testing.T) {
 	ts, _ := fixture(t, 1200, Options{})
 	base := ts.URL + "/v1.0"

@@ -30,7 +30,7 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, messag
 	writeJSON(w, status, e)
 }
 
-// notFound is Request_ResourceNotFound with Graph's message (§6.2).
+// notFound is Request_ResourceNotFound with Graph's message (Graph docs: Error responses).
 func notFound(w http.ResponseWriter, r *http.Request, id string) {
 	writeError(w, r, http.StatusNotFound, "Request_ResourceNotFound",
 		"Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")

@@ -16,7 +16,7 @@ var defaultGroupProperties = []string{"id", "deletedDateTime", "classification",
 	"securityEnabled", "theme", "visibility"}
 
 // maxBindRefs is the limit on members@odata.bind / owners@odata.bind in one
-// request (§2.1, §2.2).
+// request (Graph docs: Create group; Update group).
 const maxBindRefs = 20
 
 func (s *Server) routeGroups() {
@@ -168,7 +168,7 @@ func (s *Server) uniqueNameTaken(name string) bool {
 	return false
 }
 
-// createGroup is POST /groups (§2.1): displayName, mailEnabled,
+// createGroup is POST /groups (Graph docs: Create group): displayName, mailEnabled,
 // mailNickname and securityEnabled are required; at most 20 relationships
 // may be bound at creation.
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
@@ -243,7 +243,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, body)
 }
 
-// validNickname: at most 64 ASCII characters without @ ( ) \ [ ] " ; : . < > , or space (§2.1).
+// validNickname: at most 64 ASCII characters without @ ( ) \ [ ] " ; : . < > , or space (Graph docs: Create group).
 func validNickname(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
@@ -256,7 +256,7 @@ func validNickname(s string) bool {
 	return true
 }
 
-// nicknameTaken: mailNickname is unique among Microsoft 365 groups (§2.1).
+// nicknameTaken: mailNickname is unique among Microsoft 365 groups (Graph docs: Create group).
 func (s *Server) nicknameTaken(nick, except string) bool {
 	for _, id := range s.t.groupOrder {
 		g := s.t.groups[id]
@@ -308,7 +308,7 @@ func (s *Server) applyGroup(g *Group, in *groupInput) string {
 			g.MembershipRuleProcessingState = "On"
 		}
 		if g.IsAssignableToRole {
-			// §2.1: a role-assignable group cannot be dynamic.
+			// A role-assignable group cannot be dynamic (Graph docs: Create group).
 			return "A role-assignable group cannot have dynamic membership."
 		}
 	}
@@ -343,7 +343,7 @@ func (s *Server) resolveGroupBinds(w http.ResponseWriter, r *http.Request, in *g
 	return members, owners, ok
 }
 
-// updateGroup is PATCH /groups/{id} (§2.2): 204; members@odata.bind adds
+// updateGroup is PATCH /groups/{id} (Graph docs: Update group): 204; members@odata.bind adds
 // at most 20 members, all or nothing.
 func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.group(w, r)
@@ -391,7 +391,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// All or nothing: one reference that is already a member fails the
-	// whole request with the "already exist" error (§2.2, §2.5).
+	// whole request with the "already exist" error (Graph docs: Update group; Add members).
 	for _, id := range members {
 		if g.members[id] {
 			alreadyExists(w, r, "members")
@@ -426,7 +426,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// deleteGroup is DELETE /groups/{id} (§2.3): a Microsoft 365 group goes
+// deleteGroup is DELETE /groups/{id} (Graph docs: Delete group): a Microsoft 365 group goes
 // to deletedItems for 30 days; a security group is gone at once.
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.group(w, r)
@@ -453,7 +453,7 @@ func alreadyExists(w http.ResponseWriter, r *http.Request, rel string) {
 }
 
 // dynamicRefused: members of a dynamic group cannot be changed by hand
-// (§2.1, group-delete-members.md). The message is the emulator's own.
+// (Graph docs: Create group; Remove member). The message is the emulator's own.
 func dynamicRefused(w http.ResponseWriter, r *http.Request) {
 	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
 		"Insufficient privileges to complete the operation: the group's membership is dynamic.")

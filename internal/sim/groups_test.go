@@ -21,7 +21,7 @@ func TestGroupsConformance(t *testing.T) {
 		many = append(many, fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
 	}
 	run(t, ts, []exchange{
-		// §2.1 create.
+		// Create (Graph docs: Create group).
 		{name: "create returns 201 with explicit nulls", method: "POST", path: "/v1.0/groups",
 			body:   `{"displayName":"Operations","mailEnabled":false,"mailNickname":"operations2019","securityEnabled":true}`,
 			status: 201, contains: []string{`"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#groups/$entity"`, `"membershipRule":null`, `"groupTypes":[]`, `"mailNickname":"operations2019"`, `"visibility":null`}},
@@ -49,10 +49,10 @@ func TestGroupsConformance(t *testing.T) {
 		{name: "get missing group", method: "GET", path: "/v1.0/groups/" + bob, status: 404, contains: []string{`Request_ResourceNotFound`}},
 		{name: "filter groups by mailNickname", method: "GET", path: "/v1.0/groups?$filter=mailNickname%20eq%20'sales'&$select=id", status: 200,
 			contains: []string{sales}, absent: []string{finance}},
-		// §2.2 update.
+		// Update (Graph docs: Update group).
 		{name: "patch displayName", method: "PATCH", path: "/v1.0/groups/" + finance, body: `{"displayName":"SG Finance"}`, status: 204},
 		{name: "patch cannot clear displayName", method: "PATCH", path: "/v1.0/groups/" + finance, body: `{"displayName":""}`, status: 400},
-		// §2.4–2.6 members.
+		// Members (Graph docs: List group members; Add members; Remove member).
 		{name: "list members typed", method: "GET", path: "/v1.0/groups/" + finance + "/members", status: 200,
 			contains: []string{`"@odata.type":"#microsoft.graph.user"`, alice, `"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#directoryObjects"`}, absent: []string{bob}},
 		{name: "add member", method: "POST", path: "/v1.0/groups/" + finance + "/members/$ref", body: ref(bob), status: 204},
@@ -78,7 +78,7 @@ func TestGroupsConformance(t *testing.T) {
 			contains: []string{deviceA, `"@odata.count":1`}, absent: []string{alice}},
 		{name: "transitive members include nested members", method: "GET", path: "/v1.0/groups/" + finance + "/transitiveMembers?$top=999&$select=id", status: 200,
 			contains: []string{sales, alice}},
-		// §2.7 owners.
+		// Owners (Graph docs: Add owners).
 		{name: "list owners", method: "GET", path: "/v1.0/groups/" + sales + "/owners", status: 200, contains: []string{alice, bob}},
 		{name: "remove an owner", method: "DELETE", path: "/v1.0/groups/" + sales + "/owners/" + bob + "/$ref", status: 204},
 		{name: "last owner stays", method: "DELETE", path: "/v1.0/groups/" + sales + "/owners/" + alice + "/$ref", status: 400,
@@ -90,7 +90,7 @@ func TestGroupsConformance(t *testing.T) {
 			contains: []string{bob, carol}, absent: []string{alice}},
 		{name: "dynamic group refuses manual adds", method: "POST", path: "/v1.0/groups/" + dyn + "/members/$ref", body: ref(alice), status: 400},
 		{name: "dynamic group refuses odata.bind", method: "PATCH", path: "/v1.0/groups/" + dyn, body: binds(alice), status: 400},
-		// §2.3 delete and restore.
+		// Delete and restore (Graph docs: Delete group; Restore deleted item).
 		{name: "delete a security group", method: "DELETE", path: "/v1.0/groups/" + sales, status: 204},
 		{name: "security group is gone for good", method: "POST", path: "/v1.0/directory/deletedItems/" + sales + "/restore", status: 404},
 		{name: "nested membership went with it", method: "GET", path: "/v1.0/groups/" + finance + "/members?$top=999&$select=id", status: 200, absent: []string{sales}},

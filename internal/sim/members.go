@@ -9,7 +9,7 @@ import (
 func (s *Server) routeMembers() {
 	for _, rel := range []string{"members", "owners", "transitiveMembers"} {
 		s.mux.HandleFunc("GET /v1.0/groups/{id}/"+rel, s.listRelation(rel))
-		// OData casts such as /members/microsoft.graph.user (§2.4).
+		// OData casts such as /members/microsoft.graph.user (Graph docs: List group members).
 		s.mux.HandleFunc("GET /v1.0/groups/{id}/"+rel+"/{cast}", s.listRelation(rel))
 	}
 	s.mux.HandleFunc("POST /v1.0/groups/{id}/members/$ref", s.addRef("members"))
@@ -88,7 +88,7 @@ func (s *Server) directoryObject(id string, sel []string) map[string]any {
 	return p
 }
 
-// listRelation lists a directoryObject collection (§2.4): typed items,
+// listRelation lists a directoryObject collection (Graph docs: List group members): typed items,
 // pages of 100 by default; $filter, $orderby and casts need an advanced
 // query. Without them only the current page is rendered, so paging a
 // large group stays cheap.
@@ -170,7 +170,7 @@ func defaultsOf(castType string) []string {
 	return []string{"id", "displayName"}
 }
 
-// addRef is POST /groups/{id}/members/$ref or /owners/$ref (§2.5, §2.7):
+// addRef is POST /groups/{id}/members/$ref or /owners/$ref (Graph docs: Add members; Add owners):
 // 204; 400 "already exist" for a member; 404 for a missing object.
 func (s *Server) addRef(rel string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +219,7 @@ func (s *Server) addRef(rel string) http.HandlerFunc {
 	}
 }
 
-// removeRef is DELETE /groups/{id}/members/{memberId}/$ref (§2.6): 204;
+// removeRef is DELETE /groups/{id}/members/{memberId}/$ref (Graph docs: Remove member): 204;
 // 404 Request_ResourceNotFound for a non-member; the last owner cannot
 // be removed.
 func (s *Server) removeRef(rel string) http.HandlerFunc {
@@ -256,7 +256,7 @@ func (s *Server) removeRef(rel string) http.HandlerFunc {
 }
 
 // deleteMemberObject: DELETE without /$ref deletes the member object
-// itself (§2.6). Only user members are deletable here.
+// itself (Graph docs: Remove member). Only user members are deletable here.
 func (s *Server) deleteMemberObject(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.group(w, r)
 	if !ok {

@@ -25,7 +25,7 @@ type listQuery struct {
 	advanced bool
 }
 
-const defaultPageSize = 100 // list endpoints page at 100 by default (§1.1, §2.4)
+const defaultPageSize = 100 // list endpoints page at 100 by default (Graph docs: Paging; List group members)
 
 // maxInValues is the default limit on values in a filter's in (…) clause
 // (Graph's known issues: query parameter limits).
@@ -62,7 +62,7 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 		lq.skip = n
 	}
 	if q.Get("$skip") != "" {
-		// Directory collections do not support $skip (§1.1).
+		// Directory collections do not support $skip (Graph docs: Paging).
 		return bad("Request_BadRequest", "'$skip' is not supported by the service.")
 	}
 	if v := q.Get("$count"); v != "" {
@@ -114,8 +114,8 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 }
 
 // advancedOnly returns the error for filter features that need an
-// advanced query (ne, not, endsWith; §1.2), or for an in (…) list longer
-// than the default limit (§16).
+// advanced query (ne, not, endsWith; Graph docs: Advanced query capabilities), or for an in (…) list longer
+// than the default limit (Graph known issues: query parameter limits).
 func advancedOnly(e odata.Expr, advanced bool) string {
 	var msg string
 	odata.Walk(e, func(x odata.Expr) bool {
@@ -148,7 +148,7 @@ func advancedOnly(e odata.Expr, advanced bool) string {
 }
 
 // page writes one page of items and an absolute nextLink carrying every
-// original query option when more remain (§1.1 paging semantics).
+// original query option when more remain (Graph docs: Paging).
 // @odata.count appears on the first page of an advanced query only.
 func page(w http.ResponseWriter, r *http.Request, lq listQuery, context string, items []map[string]any) {
 	start, end := window(lq, len(items))
@@ -188,7 +188,7 @@ func project(all map[string]any, sel, defaults []string) map[string]any {
 	}
 	out := make(map[string]any, len(keys)+2)
 	for _, k := range keys {
-		// Unset properties come back as explicit nulls (§13.2).
+		// Unset properties come back as explicit nulls (as Graph v1.0 answers).
 		out[k] = all[k]
 	}
 	out["id"] = all["id"]

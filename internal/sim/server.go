@@ -34,7 +34,7 @@ type Options struct {
 	Writes        float64
 
 	// ReplicationLag makes objects created within this window answer 404
-	// Request_ResourceNotFound when read or referenced by id (§5).
+	// Request_ResourceNotFound when read or referenced by id (Graph: new directory objects replicate with a delay).
 	ReplicationLag time.Duration
 
 	// FaultRate is the fraction of requests that fail with 503, 500 or a
@@ -172,7 +172,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
 	_, pattern := s.mux.Handler(r)
 	if pattern == batchRoute {
-		// The envelope costs nothing; each item is charged as it runs (§3).
+		// The envelope costs nothing; each item is charged as it runs (Graph docs: JSON batching).
 		s.mux.ServeHTTP(w, r)
 		s.stats.record(r.Method, pattern, 0, 0, http.StatusOK, false)
 		return

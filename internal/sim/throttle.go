@@ -79,7 +79,7 @@ func (t *throttle) usage() float64 {
 	return 1 - t.ru.level/t.ru.capacity
 }
 
-// requestCost is a request's resource units and writes (§4.2): listed
+// requestCost is a request's resource units and writes (Graph docs: Throttling limits, identity and access): listed
 // GETs cost more, any write costs 1 RU and 1 write; $select −1, $expand
 // +1, $top below 20 −1, never below 1.
 func requestCost(r *http.Request, pattern string) (ru, writes int) {
@@ -119,7 +119,7 @@ func requestCost(r *http.Request, pattern string) (ru, writes int) {
 	return max(ru, 1), 0
 }
 
-// tooMany is Graph's 429 (§4.1): a fractional Retry-After in seconds and
+// tooMany is Graph's 429 (Graph docs: Throttling): a fractional Retry-After in seconds and
 // the scope headers.
 func tooMany(w http.ResponseWriter, r *http.Request, wait float64, limit string) {
 	w.Header().Set("Retry-After", strconv.FormatFloat(max(wait, 0.001), 'f', -1, 64))

@@ -87,7 +87,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 // countUsers is GET /users/$count: text/plain, and only with
-// ConsistencyLevel: eventual (§1.1, §1.2).
+// ConsistencyLevel: eventual (Graph docs: List users; Advanced query capabilities).
 func (s *Server) countUsers(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("ConsistencyLevel") != "eventual" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "$count is not currently supported.")
