@@ -101,6 +101,10 @@ func explain(err error, action, permission string) error {
 			break
 		}
 		hint := fmt.Sprintf("the workflow's token needs `%s` (add it to the job's `permissions:`)", permission)
+		if status == http.StatusNotFound {
+			// GitHub answers 404 rather than 403 for what a token may not see.
+			hint = "it does not exist, or " + hint
+		}
 		if accepted := er.Response.Header.Get("X-Accepted-GitHub-Permissions"); accepted != "" {
 			hint += "; GitHub accepts: " + accepted
 		}

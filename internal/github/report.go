@@ -37,7 +37,7 @@ func (r Report) Body(limit int) string {
 		fmt.Fprintf(&head, "### ❌ entrasync %s failed for %s\n\n", r.Kind, inlineCode(r.Dir))
 		switch r.Kind {
 		case "apply":
-			head.WriteString("Changes that completed are listed below and are not repeated: fix the cause and re-run the workflow.\n\n")
+			head.WriteString("Changes that completed are listed below and are not repeated. Fix the cause, then re-run all jobs of the workflow: a new plan is made, since the saved one no longer matches the tenant.\n\n")
 		default:
 			head.WriteString("No plan was made, so the tenant side of this change is not shown yet. Any earlier plan in this comment was replaced.\n\n")
 		}
