@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -163,10 +164,17 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	if err != nil {
 		return err
 	}
-	a.summarize(func(w io.Writer) error { return render.ApplyMarkdown(w, p, rep) })
-	if markdown {
-		err = render.ApplyMarkdown(a.stdio.Out, p, rep)
-	} else {
+	if markdown || a.summary != nil {
+		var md bytes.Buffer
+		if err := render.ApplyMarkdown(&md, p, rep); err != nil {
+			return err
+		}
+		a.summarize(func(w io.Writer) error { _, err := w.Write(md.Bytes()); return err })
+		if markdown {
+			_, err = a.stdio.Out.Write(md.Bytes())
+		}
+	}
+	if !markdown {
 		err = render.ApplyText(a.stdio.Out, rep)
 	}
 	if err != nil {

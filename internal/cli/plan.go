@@ -286,12 +286,18 @@ func (a *app) runPlan(ctx context.Context, f *planCmdFlags) error {
 			return err
 		}
 	}
-	a.summarize(func(w io.Writer) error { return render.PlanMarkdown(w, p, f.out) })
+	var md bytes.Buffer
+	if f.format == "markdown" || a.summary != nil {
+		if err := render.PlanMarkdown(&md, p, f.out); err != nil {
+			return err
+		}
+		a.summarize(func(w io.Writer) error { _, err := w.Write(md.Bytes()); return err })
+	}
 	switch f.format {
 	case "json":
 		err = render.PlanJSON(a.stdio.Out, p)
 	case "markdown":
-		err = render.PlanMarkdown(a.stdio.Out, p, f.out)
+		_, err = a.stdio.Out.Write(md.Bytes())
 	default:
 		err = render.PlanText(a.stdio.Out, p, render.Style{Color: a.colour()})
 	}

@@ -46,7 +46,7 @@ func (a *app) summarizeText(msg string) {
 	if a.summary == nil {
 		return
 	}
-	fmt.Fprintf(&a.summary.md, "### ❌ entrasync %s failed for %s\n\n%s\n", a.summary.command, inlineDir(a.summary.dir), github.Fenced(cleanLines(msg)))
+	fmt.Fprintf(&a.summary.md, "### ❌ entrasync %s failed for %s\n\n%s\n", a.summary.command, github.InlineCode(a.summary.dir), github.Fenced(cleanLines(msg)))
 }
 
 // cleanLines is render.Clean line by line, keeping the line breaks.
@@ -56,11 +56,6 @@ func cleanLines(s string) string {
 		lines[i] = render.Clean(l)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// inlineDir shows a directory name as code in Markdown.
-func inlineDir(dir string) string {
-	return "`" + strings.ReplaceAll(render.Clean(dir), "`", "'") + "`"
 }
 
 // finishSummary writes the job summary once the command has ended with
@@ -75,7 +70,7 @@ func (a *app) finishSummary(err error) {
 	failed := err != nil && !(errors.As(err, &ec) && ec.code == ExitChanges)
 	var b strings.Builder
 	if failed && s.md.Len() == 0 {
-		fmt.Fprintf(&b, "### ❌ entrasync %s failed for %s\n\n", s.command, inlineDir(s.dir))
+		fmt.Fprintf(&b, "### ❌ entrasync %s failed for %s\n\n", s.command, github.InlineCode(s.dir))
 	}
 	b.WriteString(s.md.String())
 	if len(s.diags) > 0 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/entrasync/entrasync/internal/github"
 	"github.com/entrasync/entrasync/internal/render"
 )
 
@@ -54,7 +55,7 @@ func (a *app) runValidate(f *validateFlags) error {
 			d := l.cfg.Desired
 			a.summarize(func(w io.Writer) error {
 				_, err := fmt.Fprintf(w, "### ✅ entrasync validate\n\n%s is valid: %d groups, %d profile mappings, %d partners, %d sync jobs.\n",
-					inlineDir(f.source.dir), len(d.Groups), len(d.ProfileMappings), len(d.CrossTenant.Partners), len(d.CrossTenant.SyncJobs))
+					github.InlineCode(f.source.dir), len(d.Groups), len(d.ProfileMappings), len(d.CrossTenant.Partners), len(d.CrossTenant.SyncJobs))
 				return err
 			})
 		}

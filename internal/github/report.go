@@ -34,7 +34,7 @@ func (r Report) Body(limit int) string {
 	var head, b strings.Builder
 	head.WriteString(r.Marker() + "\n")
 	if r.Failed() {
-		fmt.Fprintf(&head, "### ❌ entrasync %s failed for %s\n\n", r.Kind, inlineCode(r.Dir))
+		fmt.Fprintf(&head, "### ❌ entrasync %s failed for %s\n\n", r.Kind, InlineCode(r.Dir))
 		switch r.Kind {
 		case "apply":
 			head.WriteString("Changes that completed are listed below and are not repeated. Fix the cause, then re-run all jobs of the workflow: a new plan is made, since the saved one no longer matches the tenant.\n\n")
@@ -64,7 +64,7 @@ func (r Report) footer() string {
 		parts = append(parts, "[workflow run]("+u+")")
 	}
 	if r.Env.SHA != "" {
-		parts = append(parts, "commit "+inlineCode(short(r.Env.SHA)))
+		parts = append(parts, "commit "+InlineCode(short(r.Env.SHA)))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -93,8 +93,9 @@ func (r Report) Title() string {
 	}, r.Dir)
 }
 
-// inlineCode shows s as code whatever it contains.
-func inlineCode(s string) string {
+// InlineCode shows s as Markdown code whatever it contains: control
+// characters become spaces, and the fence outruns any backticks in s.
+func InlineCode(s string) string {
 	s = strings.Map(func(c rune) rune {
 		if c < ' ' {
 			return ' '
