@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"unicode/utf8"
 )
 
 // Env is what a GitHub Actions run tells its steps through the
@@ -121,9 +120,4 @@ func (e Env) AppendSummary(markdown string) error {
 }
 
 // short is a commit's first seven characters.
-func short(sha string) string {
-	if utf8.RuneCountInString(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
-}
+func short(sha string) string { return sha[:min(7, len(sha))] }
