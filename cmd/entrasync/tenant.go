@@ -47,7 +47,7 @@ func openTenant(ctx context.Context, spec cli.TenantSpec) (cli.Tenant, error) {
 	}
 	b := graph.NewBackend(c, 4)
 	sp := graph.NewSharePoint(b, graph.SharePointConfig{URL: spec.SharePointURL, Credential: cred})
-	return cli.Tenant{Backend: b, SharePoint: sp, Describe: where + " (" + how + ")", Close: func() error { return nil }}, nil
+	return cli.Tenant{Backend: b, SharePoint: sp, Describe: where + " (" + how + ")", Traffic: b.Traffic, Close: func() error { return nil }}, nil
 }
 
 // openSim serves a state file with the emulator on loopback for the
@@ -96,6 +96,7 @@ func openSim(spec cli.TenantSpec, path string) (cli.Tenant, error) {
 		// The emulator serves SharePoint's admin calls too.
 		SharePoint: graph.NewSharePoint(b, graph.SharePointConfig{URL: "http://" + ln.Addr().String()}),
 		Describe:   "the emulator on " + path,
+		Traffic:    b.Traffic,
 		Close: func() error {
 			_ = hs.Close()
 			err := srv.Close()

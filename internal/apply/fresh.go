@@ -65,7 +65,7 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 			}
 		}
 	}
-	members, err := r.Members(ctx, slices.Sorted(maps.Keys(read)))
+	members, owners, err := r.Relations(ctx, slices.Sorted(maps.Keys(read)), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +73,6 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 		if filters[f], err = r.UsersMatching(ctx, f); err != nil {
 			return nil, err
 		}
-	}
-	owners, err := r.Owners(ctx, ids)
-	if err != nil {
-		return nil, err
 	}
 	byID := map[string]entra.Group{}
 	byNick := map[string]entra.Group{}

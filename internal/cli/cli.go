@@ -65,6 +65,9 @@ type Tenant struct {
 	SharePoint entra.SharePoint
 	// Describe says what was connected to, for messages (no secrets).
 	Describe string
+	// Traffic reports the round trips and requests sent so far; nil when
+	// the backend does not count them.
+	Traffic func() entra.Traffic
 	// Close releases the connection (the emulator saves its state).
 	Close func() error
 }

@@ -189,13 +189,24 @@ type Group struct {
 	IsAssignableToRole bool            `json:"isAssignableToRole,omitempty"`
 	DynamicRule        string          `json:"dynamicRule,omitempty"`
 	DynamicRulePaused  bool            `json:"dynamicRulePaused,omitempty"`
-	Marker             *Marker         `json:"marker,omitempty"`
+	// MailEnabled and SecurityEnabled tell a distribution list or a
+	// mail-enabled security group (Exchange manages their members) from
+	// the groups entrasync manages; OnPremisesSynced, a group synchronized
+	// from Active Directory, which Graph cannot change. entrasync never
+	// writes them, so they stay out of plans and fingerprints.
+	MailEnabled      bool    `json:"-"`
+	SecurityEnabled  bool    `json:"-"`
+	OnPremisesSynced bool    `json:"-"`
+	Marker           *Marker `json:"marker,omitempty"`
 }
 
 // GroupQuery selects live groups: every group carrying a marker, plus the
 // groups with the given ids, mailNicknames (for adoption and conflicts)
-// or uniqueNames (to recognise an interrupted creation).
+// or uniqueNames (to recognise an interrupted creation); or, with All,
+// every group the OData Filter selects (every group when it is empty).
 type GroupQuery struct {
+	All           bool
+	Filter        string
 	Marked        bool
 	IDs           []string
 	MailNicknames []string
@@ -223,10 +234,10 @@ type Reader interface {
 	Unreadable(ctx context.Context, groupIDs []string) ([]string, error)
 	// Groups returns the groups the query selects.
 	Groups(ctx context.Context, q GroupQuery) ([]Group, error)
-	// Members returns the direct members of each group, by group id.
-	Members(ctx context.Context, groupIDs []string) (map[string][]Principal, error)
-	// Owners returns the owners of each group, by group id.
-	Owners(ctx context.Context, groupIDs []string) (map[string][]Principal, error)
+	// Relations returns the direct members of the groups in memberOf and
+	// the owners of those in ownerOf, by group id; both are read together,
+	// so their requests share round trips.
+	Relations(ctx context.Context, memberOf, ownerOf []string) (members, owners map[string][]Principal, err error)
 
 	// Documents reads resources by path under the API root (for example
 	// "policies/crossTenantAccessPolicy/default"), as JSON objects; a
@@ -306,6 +317,13 @@ type Writer interface {
 	// Apply runs the operations, packing them into as few requests as the
 	// implementation can, and returns one result per operation, in order.
 	Apply(ctx context.Context, ops []Op) []Result
+}
+
+// Traffic is what a client sent: HTTP round trips, and the Graph requests
+// they carried (a $batch round trip carries up to 20).
+type Traffic struct {
+	RoundTrips int64
+	Requests   int64
 }
 
 // Backend is a tenant entrasync can read and change.

@@ -41,6 +41,9 @@ type Backend struct {
 	writes *rate.Limiter
 }
 
+// Traffic reports the round trips and requests sent so far.
+func (b *Backend) Traffic() entra.Traffic { return b.c.Traffic() }
+
 // WriteQuota is Graph's identity write quota per app and tenant (Graph docs: Throttling limits, identity and access).
 const (
 	writeQuota       = 3000
@@ -121,6 +124,9 @@ type object struct {
 	IsAssignableToRole            *bool            `json:"isAssignableToRole"`
 	MembershipRule                string           `json:"membershipRule"`
 	MembershipRuleProcessingState string           `json:"membershipRuleProcessingState"`
+	MailEnabled                   bool             `json:"mailEnabled"`
+	SecurityEnabled               bool             `json:"securityEnabled"`
+	OnPremisesSyncEnabled         *bool            `json:"onPremisesSyncEnabled"`
 	Extensions                    []map[string]any `json:"extensions"`
 }
 
@@ -135,6 +141,11 @@ func (o object) principal(fallback entra.ObjectType) entra.Principal {
 		t = entra.TypeDevice
 	case "#microsoft.graph.servicePrincipal":
 		t = entra.TypeServicePrincipal
+	case "":
+	default:
+		// An organizational contact or another type a group can hold:
+		// kept as Graph names it, so nothing mistakes it for a user.
+		t = entra.ObjectType(strings.TrimPrefix(o.Type, "#microsoft.graph."))
 	}
 	name := o.DisplayName
 	if t == entra.TypeUser && o.UserPrincipalName != "" {
@@ -397,16 +408,20 @@ func (b *Backend) TenantID(ctx context.Context) (string, error) {
 	return objs[0][0].ID, nil
 }
 
-const groupCols = "id,displayName,description,mailNickname,uniqueName,groupTypes,visibility,isAssignableToRole,membershipRule,membershipRuleProcessingState"
+const groupCols = "id,displayName,description,mailNickname,uniqueName,groupTypes,visibility,isAssignableToRole,membershipRule,membershipRuleProcessingState,mailEnabled,securityEnabled,onPremisesSyncEnabled"
 
-// Groups implements [entra.Reader]. With Marked, every group is listed
-// (open extensions cannot be filtered on, so the marker comes with the
-// listing through $expand=extensions); otherwise ids and mailNicknames are
-// looked up with in (…) filters.
+// Groups implements [entra.Reader]. With Marked or All, every group is
+// listed (open extensions cannot be filtered on, so the marker comes with
+// the listing through $expand=extensions), All's filter applied by Graph;
+// otherwise ids and mailNicknames are looked up with in (…) filters.
 func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group, error) {
 	var infos []*abstractions.RequestInformation
-	if q.Marked {
-		infos = append(infos, b.get("/groups", map[string]string{"$select": groupCols, "$expand": "extensions", "$top": "999"}, false))
+	if q.Marked || q.All {
+		query := map[string]string{"$select": groupCols, "$expand": "extensions", "$top": "999"}
+		if q.All && q.Filter != "" {
+			query["$filter"] = q.Filter
+		}
+		infos = append(infos, b.get("/groups", query, false))
 	} else {
 		cols := map[string]string{"$select": groupCols, "$expand": "extensions"}
 		infos = append(b.inFilters("/groups", "id", q.IDs, cols), b.inFilters("/groups", "mailNickname", q.MailNicknames, cols)...)
@@ -423,7 +438,7 @@ func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group
 		}
 		seen[o.ID] = true
 		g := toGroup(o)
-		if q.Marked && g.Marker == nil && !slices.Contains(q.IDs, o.ID) &&
+		if !q.All && q.Marked && g.Marker == nil && !slices.Contains(q.IDs, o.ID) &&
 			!slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, o.MailNickname) }) &&
 			!slices.ContainsFunc(q.UniqueNames, func(n string) bool { return strings.EqualFold(n, o.UniqueName) }) {
 			continue
@@ -435,7 +450,8 @@ func (b *Backend) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group
 
 func toGroup(o object) entra.Group {
 	g := entra.Group{ID: o.ID, DisplayName: o.DisplayName, Description: o.Description, MailNickname: o.MailNickname, UniqueName: o.UniqueName,
-		Kind: model.GroupSecurity, Visibility: o.Visibility, IsAssignableToRole: o.IsAssignableToRole != nil && *o.IsAssignableToRole}
+		Kind: model.GroupSecurity, Visibility: o.Visibility, IsAssignableToRole: o.IsAssignableToRole != nil && *o.IsAssignableToRole,
+		MailEnabled: o.MailEnabled, SecurityEnabled: o.SecurityEnabled, OnPremisesSynced: o.OnPremisesSyncEnabled != nil && *o.OnPremisesSyncEnabled}
 	if slices.Contains(o.GroupTypes, "Unified") {
 		g.Kind = model.GroupMicrosoft365
 	}
@@ -452,30 +468,30 @@ func toGroup(o object) entra.Group {
 	return g
 }
 
-func (b *Backend) relation(ctx context.Context, rel string, groupIDs []string) (map[string][]entra.Principal, error) {
-	infos := make([]*abstractions.RequestInformation, len(groupIDs))
-	for i, id := range groupIDs {
-		infos[i] = b.get("/groups/"+id+"/"+rel, map[string]string{"$select": principalCols, "$top": "999"}, false)
+// Relations implements [entra.Reader]: one request per group and
+// relation, all in the same $batches.
+func (b *Backend) Relations(ctx context.Context, memberOf, ownerOf []string) (members, owners map[string][]entra.Principal, err error) {
+	var infos []*abstractions.RequestInformation
+	for _, rel := range []struct {
+		name string
+		ids  []string
+	}{{"members", memberOf}, {"owners", ownerOf}} {
+		for _, id := range rel.ids {
+			infos = append(infos, b.get("/groups/"+id+"/"+rel.name, map[string]string{"$select": principalCols, "$top": "999"}, false))
+		}
 	}
 	objs, err := b.listObjects(ctx, infos)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := map[string][]entra.Principal{}
-	for i, id := range groupIDs {
-		for _, o := range objs[i] {
-			out[id] = append(out[id], o.principal(entra.TypeUser))
+	collect := func(ids []string, objs [][]object) map[string][]entra.Principal {
+		out := map[string][]entra.Principal{}
+		for i, id := range ids {
+			for _, o := range objs[i] {
+				out[id] = append(out[id], o.principal(entra.TypeUser))
+			}
 		}
+		return out
 	}
-	return out, nil
-}
-
-// Members implements [entra.Reader].
-func (b *Backend) Members(ctx context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
-	return b.relation(ctx, "members", groupIDs)
-}
-
-// Owners implements [entra.Reader].
-func (b *Backend) Owners(ctx context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
-	return b.relation(ctx, "owners", groupIDs)
+	return collect(memberOf, objs[:len(memberOf)]), collect(ownerOf, objs[len(memberOf):]), nil
 }

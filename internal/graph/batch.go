@@ -210,6 +210,8 @@ func (b *Backend) sendBatch(ctx context.Context, chunk []*call) (retry []*call, 
 		}
 		ids[i] = *item.GetId()
 	}
+	b.c.batched.Add(1)
+	b.c.batchItems.Add(int64(len(chunk)))
 	resp, err := req.Send(ctx, b.c.Adapter)
 	if err != nil {
 		return nil, 0, fmt.Errorf("$batch: %w", err)

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	kauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	coreauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
+
+	"github.com/entrasync/entrasync/internal/entra"
 )
 
 // DefaultBaseURL is Microsoft Graph v1.0.
@@ -32,6 +35,15 @@ type Config struct {
 type Client struct {
 	*msgraphsdk.GraphServiceClient
 	Adapter *msgraphsdk.GraphRequestAdapter
+	// roundTrips counts HTTP round trips; batched and batchItems, the
+	// $batch round trips and the requests they carried.
+	roundTrips, batched, batchItems atomic.Int64
+}
+
+// Traffic reports what the client sent so far.
+func (c *Client) Traffic() entra.Traffic {
+	rt := c.roundTrips.Load()
+	return entra.Traffic{RoundTrips: rt, Requests: rt - c.batched.Load() + c.batchItems.Load()}
 }
 
 // NewClient builds a client for cfg.
@@ -56,12 +68,14 @@ func NewClient(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
-	hc := defaultHTTPClient(cfg.Transport)
+	c := &Client{}
+	hc := defaultHTTPClient(cfg.Transport, &c.roundTrips)
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, hc)
 	if err != nil {
 		return nil, err
 	}
 	// Before NewGraphServiceClient: it captures the base URL (msgraph-sdk-go's request adapter).
 	adapter.SetBaseUrl(base)
-	return &Client{GraphServiceClient: msgraphsdk.NewGraphServiceClient(adapter), Adapter: adapter}, nil
+	c.GraphServiceClient, c.Adapter = msgraphsdk.NewGraphServiceClient(adapter), adapter
+	return c, nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -66,10 +67,11 @@ func (t ownBody) RoundTrip(req *http.Request) (*http.Response, error) {
 // defaultHTTPClient is the Graph SDK's default client (telemetry, retry,
 // redirect, compression, …) over a transport that rounds Retry-After up
 // and gives each attempt its own body.
-func defaultHTTPClient(base http.RoundTripper) *http.Client {
+func defaultHTTPClient(base http.RoundTripper, counter *atomic.Int64) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	base = countRoundTrips{next: base, n: counter}
 	middleware := msgraphcore.GetDefaultMiddlewaresWithOptions(&msgraphcore.GraphClientOptions{})
 	return &http.Client{
 		Transport: khttp.NewCustomTransportWithParentTransport(ownBody{next: roundUpRetryAfter{next: base}}, middleware...),
@@ -78,4 +80,16 @@ func defaultHTTPClient(base http.RoundTripper) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       100 * time.Second,
 	}
+}
+
+// countRoundTrips counts the HTTP round trips that reach the network,
+// retries included, so a command can report them against Graph's bound.
+type countRoundTrips struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (c countRoundTrips) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
 }

@@ -49,7 +49,7 @@ var _ entra.SharePoint = (*SharePoint)(nil)
 
 // NewSharePoint builds the SharePoint side next to a Graph backend.
 func NewSharePoint(b *Backend, cfg SharePointConfig) *SharePoint {
-	graph := defaultHTTPClient(cfg.Transport)
+	graph := defaultHTTPClient(cfg.Transport, &b.c.roundTrips)
 	graph.Transport = bearer{cred: cfg.Credential, next: graph.Transport,
 		scope: func(*http.Request) string { return "https://graph.microsoft.com/.default" }}
 	base := cfg.Transport

@@ -237,13 +237,9 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		memberIDs = append(memberIDs, g.ID)
 	}
 	slices.Sort(memberIDs)
-	members, err := r.Members(ctx, memberIDs)
+	members, owners, err := r.Relations(ctx, memberIDs, ownerIDs)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading members: %w", err)
-	}
-	owners, err := r.Owners(ctx, ownerIDs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading owners: %w", err)
+		return nil, nil, fmt.Errorf("reading members and owners: %w", err)
 	}
 	for src, id := range mirrorID {
 		live.Computed["group:"+src] = members[id]

@@ -42,6 +42,9 @@ func (g *Group) props() map[string]any {
 	if g.IsAssignableToRole {
 		m["isAssignableToRole"] = true
 	}
+	if g.OnPremisesSyncEnabled {
+		m["onPremisesSyncEnabled"] = true
+	}
 	if g.MailEnabled {
 		m["mail"] = g.MailNickname + "@emulated.onmicrosoft.com"
 	}

@@ -54,16 +54,19 @@ type User struct {
 
 // Group is a group with its relationships by object id.
 type Group struct {
-	ID                            string   `json:"id"`
-	DisplayName                   string   `json:"displayName"`
-	Description                   string   `json:"description,omitempty"`
-	MailNickname                  string   `json:"mailNickname"`
-	UniqueName                    string   `json:"uniqueName,omitempty"`
-	MailEnabled                   bool     `json:"mailEnabled"`
-	SecurityEnabled               bool     `json:"securityEnabled"`
-	GroupTypes                    []string `json:"groupTypes"`
-	Visibility                    string   `json:"visibility,omitempty"`
-	IsAssignableToRole            bool     `json:"isAssignableToRole,omitempty"`
+	ID                 string   `json:"id"`
+	DisplayName        string   `json:"displayName"`
+	Description        string   `json:"description,omitempty"`
+	MailNickname       string   `json:"mailNickname"`
+	UniqueName         string   `json:"uniqueName,omitempty"`
+	MailEnabled        bool     `json:"mailEnabled"`
+	SecurityEnabled    bool     `json:"securityEnabled"`
+	GroupTypes         []string `json:"groupTypes"`
+	Visibility         string   `json:"visibility,omitempty"`
+	IsAssignableToRole bool     `json:"isAssignableToRole,omitempty"`
+	// OnPremisesSyncEnabled marks a group synchronized from Active
+	// Directory (Graph answers null for cloud groups).
+	OnPremisesSyncEnabled         bool     `json:"onPremisesSyncEnabled,omitempty"`
 	MembershipRule                string   `json:"membershipRule,omitempty"`
 	MembershipRuleProcessingState string   `json:"membershipRuleProcessingState,omitempty"`
 	CreatedDateTime               string   `json:"createdDateTime,omitempty"`

@@ -88,6 +88,16 @@ func (f *Fake) AddDevice(name string) string {
 	return id
 }
 
+// AddObject adds a directory object of any type (a service principal, an
+// organizational contact) and returns its id.
+func (f *Fake) AddObject(t entra.ObjectType, name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.id()
+	f.objects[id] = entra.Principal{ID: id, Type: t, Name: name}
+	return id
+}
+
 // AddGroup adds a group with members (ids) and returns its id.
 func (f *Fake) AddGroup(g entra.Group, members ...string) string {
 	f.mu.Lock()
@@ -314,10 +324,13 @@ func (f *Fake) Groups(_ context.Context, q entra.GroupQuery) ([]entra.Group, err
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.call("Groups")
+	if q.Filter != "" {
+		return nil, fmt.Errorf("entratest: group filters are not emulated")
+	}
 	var out []entra.Group
 	for _, id := range sortedKeysGroups(f.groups) {
 		g := f.groups[id]
-		if (q.Marked && g.Marker != nil) || slices.Contains(q.IDs, g.ID) ||
+		if q.All || (q.Marked && g.Marker != nil) || slices.Contains(q.IDs, g.ID) ||
 			slices.ContainsFunc(q.MailNicknames, func(n string) bool { return strings.EqualFold(n, g.MailNickname) }) ||
 			(g.UniqueName != "" && slices.ContainsFunc(q.UniqueNames, func(n string) bool { return strings.EqualFold(n, g.UniqueName) })) {
 			out = append(out, *g)
@@ -345,20 +358,12 @@ func (f *Fake) relation(rel map[string]map[string]bool, ids []string) map[string
 	return out
 }
 
-// Members implements [entra.Reader].
-func (f *Fake) Members(_ context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
+// Relations implements [entra.Reader].
+func (f *Fake) Relations(_ context.Context, memberOf, ownerOf []string) (members, owners map[string][]entra.Principal, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.call("Members")
-	return f.relation(f.members, groupIDs), nil
-}
-
-// Owners implements [entra.Reader].
-func (f *Fake) Owners(_ context.Context, groupIDs []string) (map[string][]entra.Principal, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.call("Owners")
-	return f.relation(f.owners, groupIDs), nil
+	f.call("Relations")
+	return f.relation(f.members, memberOf), f.relation(f.owners, ownerOf), nil
 }
 
 // Apply implements [entra.Writer]. Adding a present member or removing an
