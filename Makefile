@@ -44,11 +44,11 @@ fmt:
 
 # golden: rewrite golden files (testscript cmp targets) from current output.
 golden:
-	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/... ./internal/render/...
+	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/... ./internal/render/... ./internal/export/...
 
 # golden-check: regenerating goldens must change nothing.
 golden-check:
-	@UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/cli/... ./internal/render/... >/dev/null
+	@UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/cli/... ./internal/render/... ./internal/export/... >/dev/null
 	@if [ -d .git ] && ! git diff --quiet -- '*.txtar'; then \
 		echo "golden files are stale; run 'make golden' and commit:"; git diff --stat -- '*.txtar'; exit 1; fi
 

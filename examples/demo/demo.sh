@@ -12,7 +12,9 @@
 #      hand before entrasync: it had A,B,C and the config declares B,C ->
 #      first sync leaves B,C; the PR drops C -> incremental leaves B;
 #      D is added in the portal -> incremental leaves B,D;
-#      apply --full -> B.
+#      apply --full -> B;
+#   6. export: the other groups made by hand come under management, and
+#      the first plan after the export only adopts them.
 set -euo pipefail
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,6 +92,14 @@ run sim set-user --state "$work/tenant.json" --user dave@contoso.com --set exten
 run plan "${tenant[@]}" --target profileMappings.spo-cost-center
 run apply "${tenant[@]}" --target profileMappings.spo-cost-center --auto-approve
 run status --dir "$work/contoso" --tenant "sim:$work/tenant.json"
+
+step "Bring the groups made by hand in the portal under management: export writes them next to the configuration, bound by id"
+run export --tenant "sim:$work/tenant.json" --out "$work/contoso" --groups-file existing.cue
+git_commit "Adopt the groups made by hand"
+step "The first plan after an export only adopts; the apply writes markers and nothing else"
+run plan "${tenant[@]}"
+run apply "${tenant[@]}" --auto-approve
+run plan "${tenant[@]}" --detailed-exitcode
 
 step "A broken change is caught with positions (exit 1 expected)"
 cat > "$work/contoso/broken.cue" <<'CUE'

@@ -152,7 +152,7 @@ against the tenant and applies them.`,
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	root.AddCommand(a.validateCmd(), a.diffCmd(), a.planCmd(), a.applyCmd(), a.statusCmd(), a.syncJobCmd(), a.schemaCmd(), a.simCmd(), a.githubCmd(), a.versionCmd())
+	root.AddCommand(a.validateCmd(), a.diffCmd(), a.planCmd(), a.applyCmd(), a.statusCmd(), a.exportCmd(), a.syncJobCmd(), a.schemaCmd(), a.simCmd(), a.githubCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

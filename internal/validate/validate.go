@@ -67,6 +67,10 @@ func guidRefProblem(s, prefix string) (problem string, ok bool) {
 	return "", true
 }
 
+// IsUserName reports whether s is a user reference by name (a
+// userPrincipalName or mail address) that validation accepts.
+func IsUserName(s string) bool { return upnRe.MatchString(s) }
+
 // refProblem explains why s is not a valid reference of the kind, or
 // returns "" when it is.
 func (c *checker) refProblem(kind refKind, s string) string {
