@@ -33,8 +33,17 @@ type exportFlags struct {
 	configuration string
 	pkg           string
 	groupsFile    string
+	ctFile        string
+	include       []string
 	overwrite     bool
 }
+
+// The kinds export writes, and the file of the cross-tenant ones.
+const (
+	includeGroups   = "groups"
+	includePartners = "partners"
+	includeDefault  = "default"
+)
 
 // tenantFile is the file an export writes the tenant and the
 // configuration's name to.
@@ -78,6 +87,9 @@ It writes nothing to the tenant.`,
 	fl.StringVar(&f.configuration, "configuration", "", `name of the configuration (default: the one in --out, else "default")`)
 	fl.StringVar(&f.pkg, "package", "", `CUE package name (default: the one in --out, else "config")`)
 	fl.StringVar(&f.groupsFile, "groups-file", "groups.cue", "file in --out the groups are written to")
+	fl.StringVar(&f.ctFile, "crosstenant-file", "crosstenant.cue", "file in --out the cross-tenant policy is written to")
+	fl.StringSliceVar(&f.include, "include", []string{includeGroups, includePartners, includeDefault},
+		"what to export: groups, partners (cross-tenant partner settings with identity sync) and default (the tenant-wide cross-tenant policy)")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace files in --out that export would write and that differ")
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("out")
@@ -102,11 +114,23 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	if err := oneOf("--mode", f.mode, string(model.ModeIncremental), string(model.ModeFull)); err != nil {
 		return err
 	}
-	if f.groupsFile == tenantFile || filepath.Base(f.groupsFile) != f.groupsFile || filepath.Ext(f.groupsFile) != ".cue" {
-		return fmt.Errorf("--groups-file %q: want a file name ending in .cue, other than %s", f.groupsFile, tenantFile)
+	for _, file := range []struct{ flag, name string }{{"--groups-file", f.groupsFile}, {"--crosstenant-file", f.ctFile}} {
+		if file.name == tenantFile || filepath.Base(file.name) != file.name || filepath.Ext(file.name) != ".cue" {
+			return fmt.Errorf("%s %q: want a file name ending in .cue, other than %s", file.flag, file.name, tenantFile)
+		}
+	}
+	if f.groupsFile == f.ctFile {
+		return fmt.Errorf("--groups-file and --crosstenant-file are both %q", f.ctFile)
 	}
 	if f.configuration != "" && !configurationName.MatchString(f.configuration) {
 		return fmt.Errorf("--configuration %q: lower-case letters, digits and dashes", f.configuration)
+	}
+	include := map[string]bool{}
+	for _, k := range f.include {
+		if err := oneOf("--include", k, includeGroups, includePartners, includeDefault); err != nil {
+			return fmt.Errorf("%w (synchronization jobs and profile mappings are not exported yet)", err)
+		}
+		include[k] = true
 	}
 	filter, note := groupFilter(f.groups)
 	if note != "" {
@@ -120,7 +144,11 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 			return err
 		}
 	}
-	existing, err := readExisting(f.out, f.groupsFile)
+	rewritten := []string{f.groupsFile}
+	if include[includePartners] || include[includeDefault] {
+		rewritten = append(rewritten, f.ctFile)
+	}
+	existing, err := readExisting(f.out, rewritten)
 	if err != nil {
 		return err
 	}
@@ -182,12 +210,31 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 			return key, where, true
 		}
 	}
-	snap, err := export.Read(ctx, tenant.Backend, opts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", tenant.Describe, err)
+	snap := &export.Snapshot{TenantID: tid}
+	if include[includeGroups] {
+		if snap, err = export.Read(ctx, tenant.Backend, opts); err != nil {
+			return fmt.Errorf("%s: %w", tenant.Describe, err)
+		}
+	}
+	withDefault := include[includeDefault]
+	if withDefault && d != nil && d.CrossTenant.Default != nil {
+		withDefault = false
+		fmt.Fprintf(a.stdio.Err, "note: the configuration in %s already declares crossTenant.default; it is not exported\n", f.out)
+	}
+	if withDefault || include[includePartners] {
+		declared := func(tid string) bool {
+			return d != nil && slices.ContainsFunc(slices.Collect(maps.Values(d.CrossTenant.Partners)),
+				func(p model.Partner) bool { return strings.EqualFold(p.TenantID, tid) })
+		}
+		if snap.Policies, err = export.ReadPolicies(ctx, tenant.Backend, tid, configuration, withDefault, include[includePartners], declared); err != nil {
+			return fmt.Errorf("%s: %w", tenant.Describe, err)
+		}
 	}
 	ro := export.RenderOptions{Package: pkg, Configuration: configuration, Mode: model.MembershipMode(f.mode),
-		GroupsFile: f.groupsFile, Taken: taken}
+		CrossTenantFile: f.ctFile, Taken: taken}
+	if include[includeGroups] {
+		ro.GroupsFile = f.groupsFile
+	}
 	if existing == nil || !existing.hasTenant {
 		ro.TenantFile = tenantFile
 	}
@@ -199,7 +246,10 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		fmt.Fprintln(a.stdio.Err, "note: "+n)
 	}
 	if len(snap.Groups) == 0 {
-		fmt.Fprintf(a.stdio.Out, "No groups to export from tenant %s (%d skipped); nothing was written.\n", tid, len(snap.Skipped))
+		files = slices.DeleteFunc(files, func(f export.File) bool { return f.Name == ro.GroupsFile })
+	}
+	if !slices.ContainsFunc(files, func(f export.File) bool { return f.Name != ro.TenantFile }) {
+		fmt.Fprintf(a.stdio.Out, "Nothing to export from tenant %s (%d groups skipped); nothing was written.\n", tid, len(snap.Skipped))
 		return nil
 	}
 	if err := writeExport(f.out, files, f.overwrite); err != nil {
@@ -209,8 +259,15 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	for i, file := range files {
 		names[i] = file.Name
 	}
-	fmt.Fprintf(a.stdio.Out, "Exported %s from tenant %s to %s (%s); %d skipped.\n",
-		groupCount(len(snap.Groups)), tid, f.out, strings.Join(names, ", "), len(snap.Skipped))
+	what := groupCount(len(snap.Groups))
+	if p := snap.Policies; p != nil {
+		what += fmt.Sprintf(", %d partners", len(p.Partners))
+		if p.Default != nil {
+			what += " and the default policy"
+		}
+	}
+	fmt.Fprintf(a.stdio.Out, "Exported %s from tenant %s to %s (%s); %d groups skipped.\n",
+		what, tid, f.out, strings.Join(names, ", "), len(snap.Skipped))
 	if tenant.Traffic != nil {
 		t := tenant.Traffic()
 		fmt.Fprintf(a.stdio.Out, "Read with %d requests in %d round trips (lower bound %d).\n", t.Requests, t.RoundTrips, snap.Bound())
@@ -253,9 +310,9 @@ func declaredKey(d *model.Desired, g entra.Group, tenant, configuration string) 
 	return "", false
 }
 
-// readExisting reads the configuration in dir, without the groups file
-// this export writes; nil when there is none.
-func readExisting(dir, groupsFile string) (*existingConfig, error) {
+// readExisting reads the configuration in dir, without the files this
+// export rewrites; nil when there is none.
+func readExisting(dir string, rewritten []string) (*existingConfig, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -265,7 +322,7 @@ func readExisting(dir, groupsFile string) (*existingConfig, error) {
 	}
 	ex := &existingConfig{dir: dir, files: config.Files{Files: map[string][]byte{}, Dir: "."}}
 	for _, e := range entries {
-		if e.IsDir() || filepath.Ext(e.Name()) != ".cue" || e.Name() == groupsFile {
+		if e.IsDir() || filepath.Ext(e.Name()) != ".cue" || slices.Contains(rewritten, e.Name()) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))

@@ -159,7 +159,7 @@ func TestPartners(t *testing.T) {
 		{name: "identity sync dropped after creating it: deleted, partner kept",
 			setup: func(f *entratest.Fake) {
 				record(f, "partners fabrikam="+fabrikam+":created", "identitySynchronization fabrikam="+fabrikam+":created")
-				f.PutDocument(identitySyncPath(fabrikam), liveSync)
+				f.PutDocument(IdentitySyncPath(fabrikam), liveSync)
 			},
 			partners: map[string]model.Partner{"fabrikam": partner(`{}`, false)},
 			action:   plan.Update, steps: []string{"write DELETE partners/" + fabrikam + "/identitySynchronization"},
@@ -167,14 +167,14 @@ func TestPartners(t *testing.T) {
 		{name: "identity sync dropped after adopting it: stays",
 			setup: func(f *entratest.Fake) {
 				record(f, "partners fabrikam="+fabrikam+":created", "identitySynchronization fabrikam="+fabrikam+":adopted")
-				f.PutDocument(identitySyncPath(fabrikam), liveSync)
+				f.PutDocument(IdentitySyncPath(fabrikam), liveSync)
 			},
 			partners: map[string]model.Partner{"fabrikam": partner(`{}`, false)},
 			action:   plan.NoOp, claims: []string{"partners fabrikam created"}, notes: 1},
 		{name: "existing identity sync is patched, not put",
 			setup: func(f *entratest.Fake) {
 				record(f, "partners fabrikam="+fabrikam+":created")
-				f.PutDocument(identitySyncPath(fabrikam), map[string]any{"tenantId": fabrikam, "displayName": "Old", "userSyncInbound": map[string]any{"isSyncAllowed": true}})
+				f.PutDocument(IdentitySyncPath(fabrikam), map[string]any{"tenantId": fabrikam, "displayName": "Old", "userSyncInbound": map[string]any{"isSyncAllowed": true}})
 			},
 			partners: map[string]model.Partner{"fabrikam": partner(`{}`, true)},
 			action:   plan.Update, steps: []string{"write PATCH partners/" + fabrikam + "/identitySynchronization"},
@@ -192,7 +192,7 @@ func TestPartners(t *testing.T) {
 		{name: "dropped, prune: identity sync first, then the partner",
 			setup: func(f *entratest.Fake) {
 				record(f, "partners fabrikam="+fabrikam+":created", "identitySynchronization fabrikam="+fabrikam+":created")
-				f.PutDocument(identitySyncPath(fabrikam), liveSync)
+				f.PutDocument(IdentitySyncPath(fabrikam), liveSync)
 			},
 			prune: true, action: plan.Delete,
 			steps: []string{"remove DELETE partners/" + fabrikam + "/identitySynchronization", "remove DELETE partners/" + fabrikam}},

@@ -23,13 +23,13 @@ func (Default) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Dia
 	case !env.Targeted(addr):
 		return plan.KindPlan{Addresses: []string{addr}}, nil, nil
 	}
-	docs, err := env.Reader.Documents(ctx, []string{defaultPath})
+	docs, err := env.Reader.Documents(ctx, []string{DefaultPath})
 	if err != nil {
 		return plan.KindPlan{}, nil, fmt.Errorf("reading the default cross-tenant policy: %w", err)
 	}
-	live, ok := docs[defaultPath]
+	live, ok := docs[DefaultPath]
 	if !ok {
-		return plan.KindPlan{}, nil, fmt.Errorf("the tenant has no default cross-tenant policy (%s answered 404)", defaultPath)
+		return plan.KindPlan{}, nil, fmt.Errorf("the tenant has no default cross-tenant policy (%s answered 404)", DefaultPath)
 	}
 	settings := clone(d.Declared)
 	ds, err := resolveTargets(ctx, env, targetsOf([]any{"crossTenant", "default"}, settings))
@@ -37,12 +37,12 @@ func (Default) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Dia
 		return plan.KindPlan{}, nil, err
 	}
 	c := plan.ObjectChange{Address: addr, Action: plan.NoOp, Name: "tenant default",
-		Reads: []plan.DocumentRead{plan.Read(defaultPath, live)}}
+		Reads: []plan.DocumentRead{plan.Read(DefaultPath, live)}}
 	fields, patch := diff(settings, live, "", model.PolicySettingNames)
 	if len(fields) > 0 {
 		c.Action, c.Fields = plan.Update, fields
 		c.Steps = []plan.Step{{Phase: plan.PhaseWrite, What: "update " + strings.Join(orderedKeys(patch, model.PolicySettingNames), ", "),
-			Request: entra.Request{Method: "PATCH", Path: defaultPath, Body: patch}}}
+			Request: entra.Request{Method: "PATCH", Path: DefaultPath, Body: patch}}}
 	}
 	return plan.KindPlan{Addresses: []string{addr}, Changes: []plan.ObjectChange{c}}, ds, nil
 }

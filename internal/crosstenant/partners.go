@@ -16,16 +16,19 @@ import (
 
 // Graph paths of the cross-tenant access policy.
 const (
-	partnersPath = "policies/crossTenantAccessPolicy/partners"
-	defaultPath  = "policies/crossTenantAccessPolicy/default"
+	PartnersPath = "policies/crossTenantAccessPolicy/partners"
+	DefaultPath  = "policies/crossTenantAccessPolicy/default"
 )
 
-func partnerPath(tid string) string      { return partnersPath + "/" + tid }
-func identitySyncPath(tid string) string { return partnerPath(tid) + "/identitySynchronization" }
+func partnerPath(tid string) string { return PartnersPath + "/" + tid }
+
+// IdentitySyncPath is the path of a partner's identity-sync policy.
+func IdentitySyncPath(tid string) string { return partnerPath(tid) + "/identitySynchronization" }
 
 // The ownership record's lists for this package's objects.
 const (
-	claimPartner      = "partners"
+	// ClaimPartner is the record's list of partners.
+	ClaimPartner      = "partners"
 	claimIdentitySync = "identitySynchronization"
 )
 
@@ -62,7 +65,7 @@ type partners struct {
 // Plan implements [plan.Kind].
 func (Partners) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Diagnostics, error) {
 	declared := env.Desired.CrossTenant.Partners
-	claimed := env.Ownership.Ours(claimPartner)
+	claimed := env.Ownership.Ours(ClaimPartner)
 	if len(declared) == 0 && len(claimed) == 0 {
 		return plan.KindPlan{}, nil, nil
 	}
@@ -79,7 +82,7 @@ func (Partners) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 	}
 	var paths []string
 	for _, tid := range slices.Sorted(maps.Keys(tids)) {
-		paths = append(paths, partnerPath(tid), identitySyncPath(tid))
+		paths = append(paths, partnerPath(tid), IdentitySyncPath(tid))
 	}
 	docs, err := env.Reader.Documents(ctx, paths)
 	if err != nil {
@@ -89,7 +92,7 @@ func (Partners) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 		if d, ok := docs[partnerPath(tid)]; ok {
 			k.live[tid] = d
 		}
-		if d, ok := docs[identitySyncPath(tid)]; ok {
+		if d, ok := docs[IdentitySyncPath(tid)]; ok {
 			k.sync[tid] = d
 		}
 	}
@@ -136,7 +139,7 @@ func (k *partners) declared(key string, p model.Partner, settings map[string]any
 	addr := address(key)
 	tid := strings.ToLower(p.TenantID)
 	if !k.env.Targeted(addr) {
-		k.keep(claimPartner, tid)
+		k.keep(ClaimPartner, tid)
 		k.keep(claimIdentitySync, tid)
 		return
 	}
@@ -146,20 +149,20 @@ func (k *partners) declared(key string, p model.Partner, settings map[string]any
 	live := k.live[tid]
 	c := plan.ObjectChange{Address: addr, Name: "tenant " + tid,
 		Reads: []plan.DocumentRead{plan.Read(partnerPath(tid), live)}}
-	origin := plan.Claim{Kind: claimPartner, Key: key, ID: tid, Origin: entra.OriginCreated}
-	if owner := k.env.Ownership.ForeignOwner(claimPartner, tid); owner != "" {
+	origin := plan.Claim{Kind: ClaimPartner, Key: key, ID: tid, Origin: entra.OriginCreated}
+	if owner := k.env.Ownership.ForeignOwner(ClaimPartner, tid); owner != "" {
 		k.ds.Errorf(k.env.Locate(at("tenantId")), at("tenantId"),
 			"the partner configuration for tenant %s is managed by configuration %q; a configuration never changes or takes over another's", tid, owner)
 		return
 	}
-	switch claim, ours := k.env.Ownership.Claimed(claimPartner, tid); {
+	switch claim, ours := k.env.Ownership.Claimed(ClaimPartner, tid); {
 	case live == nil:
 		c.Action = plan.Create
 		body := withoutNulls(settings)
 		body["tenantId"] = tid
 		c.Fields, _ = diff(settings, nil, "", partnerOrder)
 		c.Steps = append(c.Steps, plan.Step{Phase: plan.PhaseWrite, What: "create the partner configuration",
-			Request: entra.Request{Method: "POST", Path: partnersPath, Body: body}})
+			Request: entra.Request{Method: "POST", Path: PartnersPath, Body: body}})
 	case !ours && !p.Adopt:
 		k.ds.Errorf(k.env.Locate(at("tenantId")), at("tenantId"),
 			"a partner configuration for tenant %s already exists and no configuration manages it; add adopt: true to take it over (the settings declared here will then be applied to it)", tid)
@@ -195,7 +198,7 @@ func (k *partners) declared(key string, p model.Partner, settings map[string]any
 // PATCH to update, DELETE when the configuration dropped one it created.
 func (k *partners) identitySync(c *plan.ObjectChange, key string, p model.Partner, partnerLive bool) {
 	tid := strings.ToLower(p.TenantID)
-	path := identitySyncPath(tid)
+	path := IdentitySyncPath(tid)
 	var live entra.Document
 	if partnerLive {
 		live = k.sync[tid]
@@ -246,14 +249,14 @@ func (k *partners) orphans() {
 	for _, p := range k.env.Desired.CrossTenant.Partners {
 		declared[strings.ToLower(p.TenantID)] = true
 	}
-	for _, claim := range k.env.Ownership.Ours(claimPartner) {
+	for _, claim := range k.env.Ownership.Ours(ClaimPartner) {
 		tid := strings.ToLower(claim.ID)
 		addr := address(claim.Key)
 		if declared[tid] {
 			continue
 		}
 		if !k.env.Targeted(addr) {
-			k.keep(claimPartner, tid)
+			k.keep(ClaimPartner, tid)
 			k.keep(claimIdentitySync, tid)
 			continue
 		}
@@ -262,7 +265,7 @@ func (k *partners) orphans() {
 		case live == nil:
 			k.out.Notes = append(k.out.Notes, fmt.Sprintf("%s (tenant %s) was deleted outside entrasync; the ownership record forgets it", addr, tid))
 		case !k.env.Options.Prune:
-			k.keep(claimPartner, tid)
+			k.keep(ClaimPartner, tid)
 			k.keep(claimIdentitySync, tid)
 			k.out.Notes = append(k.out.Notes, fmt.Sprintf("%s (tenant %s) is no longer declared; plan with --prune to %s it", addr, tid, pruneVerb(claim.Origin)))
 		case claim.Origin != entra.OriginCreated:
@@ -272,11 +275,11 @@ func (k *partners) orphans() {
 		default:
 			c := plan.ObjectChange{Address: addr, Action: plan.Delete, Name: "tenant " + tid,
 				Fields: []plan.FieldChange{{Path: "tenantId", Before: tid}},
-				Reads:  []plan.DocumentRead{plan.Read(partnerPath(tid), live), plan.Read(identitySyncPath(tid), k.sync[tid])}}
+				Reads:  []plan.DocumentRead{plan.Read(partnerPath(tid), live), plan.Read(IdentitySyncPath(tid), k.sync[tid])}}
 			if sync := k.sync[tid]; sync != nil {
 				// Graph refuses to delete a partner that still has one.
 				c.Steps = append(c.Steps, plan.Step{Phase: plan.PhaseRemove, What: "delete the identity-sync policy (Graph requires it first)",
-					Request: entra.Request{Method: "DELETE", Path: identitySyncPath(tid)}, Deletes: &claim})
+					Request: entra.Request{Method: "DELETE", Path: IdentitySyncPath(tid)}, Deletes: &claim})
 			}
 			c.Steps = append(c.Steps, plan.Step{Phase: plan.PhaseRemove, What: "delete the partner configuration",
 				Request: entra.Request{Method: "DELETE", Path: partnerPath(tid)}, Deletes: &claim})

@@ -411,7 +411,7 @@ func (k *syncJobs) orphans() {
 // each still exists and, for jobs, how the job runs (one round trip for
 // everything).
 func Status(ctx context.Context, r entra.Reader, own *plan.Ownership) ([]status.Object, error) {
-	partners, jobs := own.Ours(claimPartner), own.Ours(claimSyncJob)
+	partners, jobs := own.Ours(ClaimPartner), own.Ours(claimSyncJob)
 	var paths []string
 	for _, c := range partners {
 		paths = append(paths, partnerPath(strings.ToLower(c.ID)))

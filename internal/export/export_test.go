@@ -65,6 +65,21 @@ func awkward() *entratest.Fake {
 	f.AddGroup(entra.Group{DisplayName: "Record", MailNickname: "record", SecurityEnabled: true,
 		Marker: &entra.Marker{Tenant: tenant, Configuration: "default", Address: "groups.kept-key", Role: entra.RoleSources}})
 	f.AddGroup(entra.Group{DisplayName: "Dotted", MailNickname: "dotted.nick", SecurityEnabled: true})
+
+	// A partner whose identity-sync name tries to end its line, and the
+	// default policy.
+	const partner = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+	f.PutDocument(partnersPath+"/"+partner, entra.Document{"tenantId": partner, "isServiceProvider": nil,
+		"inboundTrust":            map[string]any{"isMfaAccepted": true, "isCompliantDeviceAccepted": false, "isHybridAzureADJoinedDeviceAccepted": nil},
+		"b2bCollaborationInbound": nil,
+		"b2bDirectConnectOutbound": map[string]any{"usersAndGroups": map[string]any{"accessType": "allowed", "targets": []any{
+			map[string]any{"target": leads, "targetType": "group"}, map[string]any{"target": alice, "targetType": "user"},
+			map[string]any{"target": "AllUsers", "targetType": "user"}}},
+			"applications": map[string]any{"accessType": "blocked", "targets": []any{}}}})
+	f.PutDocument(partnersPath+"/"+partner+"/identitySynchronization", entra.Document{
+		"displayName": "Fabrikam \"EU\"\n} groups: evil: {", "userSyncInbound": map[string]any{"isSyncAllowed": true}})
+	f.PutDocument(defaultPath, entra.Document{"inboundTrust": map[string]any{"isMfaAccepted": false},
+		"automaticUserConsentSettings": map[string]any{"inboundAllowed": false, "outboundAllowed": false}})
 	return f
 }
 
@@ -72,6 +87,9 @@ func export(t *testing.T, r entra.Reader, o RenderOptions) ([]File, []string) {
 	t.Helper()
 	s, err := Read(context.Background(), r, Options{Configuration: "default"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Policies, err = ReadPolicies(context.Background(), r, tenant, "default", true, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	files, notes, err := Render(s, o)
@@ -82,7 +100,7 @@ func export(t *testing.T, r entra.Reader, o RenderOptions) ([]File, []string) {
 }
 
 var defaults = RenderOptions{Package: "contoso", Configuration: "default", Mode: model.ModeIncremental,
-	GroupsFile: "groups.cue", TenantFile: "tenant.cue"}
+	GroupsFile: "groups.cue", TenantFile: "tenant.cue", CrossTenantFile: "crosstenant.cue"}
 
 func TestAwkwardNamesGolden(t *testing.T) {
 	files, notes := export(t, awkward(), defaults)
@@ -109,6 +127,9 @@ func TestAwkwardNamesGolden(t *testing.T) {
 	cfg := load(t, files)
 	if n := len(cfg.Desired.Groups); n != 12 {
 		t.Errorf("%d groups exported, want 12", n)
+	}
+	if n := len(cfg.Desired.CrossTenant.Partners); n != 1 || cfg.Desired.CrossTenant.Default == nil {
+		t.Errorf("%d partners exported and default %v, want 1 and the default", n, cfg.Desired.CrossTenant.Default)
 	}
 }
 

@@ -45,12 +45,16 @@ type Snapshot struct {
 	UniqueDevices map[string]bool
 	// Skipped are the listed groups that are not exported, and why.
 	Skipped []Skipped
+	// Policies is the cross-tenant access policy, when it was read
+	// ([ReadPolicies]).
+	Policies *Policies
 	// Declared are the keys of groups the existing configuration
 	// declares, by lower-case id: exported groups' members among them
 	// are referred to by key.
 	Declared map[string]string
 
 	// What was asked for, for [Snapshot.Bound].
+	groupsRead                                       bool
 	listed, relationReads, groupLookups, deviceNames int
 }
 
@@ -74,9 +78,19 @@ func (s *Snapshot) Bound() int {
 			more += max(0, ceilDiv(len(ps), pageSize)-1)
 		}
 	}
-	return tenantRead + max(1, ceilDiv(s.listed, pageSize)) + ceilDiv(s.relationReads, batchSize) +
-		ceilDiv(more, batchSize) + ceilDiv(ceilDiv(s.groupLookups, inValues), batchSize) +
-		ceilDiv(ceilDiv(s.deviceNames, inValues), batchSize)
+	n := tenantRead
+	if s.groupsRead {
+		n += max(1, ceilDiv(s.listed, pageSize)) + ceilDiv(s.relationReads, batchSize) +
+			ceilDiv(more, batchSize) + ceilDiv(ceilDiv(s.groupLookups, inValues), batchSize) +
+			ceilDiv(ceilDiv(s.deviceNames, inValues), batchSize)
+	}
+	if p := s.Policies; p != nil {
+		// The default, the ownership records and the partner listing
+		// are independent (one round trip at best); identity-sync
+		// policies follow, twenty per $batch.
+		n += 1 + ceilDiv(p.partnersRead, batchSize)
+	}
+	return n
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -119,7 +133,7 @@ func Read(ctx context.Context, r entra.Reader, o Options) (*Snapshot, error) {
 		return nil, fmt.Errorf("listing groups: %w", err)
 	}
 	progress("groups", 1, 1)
-	s.listed = len(groups)
+	s.groupsRead, s.listed = true, len(groups)
 	for _, g := range groups {
 		if why, ours := s.skipReason(g, tid, o); why != "" {
 			s.Skipped = append(s.Skipped, Skipped{Group: g, Reason: why, Ours: ours})

@@ -25,10 +25,11 @@ type RenderOptions struct {
 	Configuration string
 	// Mode is every exported membership's mode.
 	Mode model.MembershipMode
-	// GroupsFile names the groups file; TenantFile, the file with the
-	// tenant and the configuration's name ("" writes none, when the
-	// existing configuration has them).
-	GroupsFile, TenantFile string
+	// GroupsFile names the groups file ("" writes none); TenantFile, the
+	// file with the tenant and the configuration's name ("" writes none,
+	// when the existing configuration has them); CrossTenantFile, the
+	// file of the cross-tenant policy, written when it was read.
+	GroupsFile, TenantFile, CrossTenantFile string
 	// Taken are the keys the existing configuration declares elsewhere:
 	// no exported group takes one.
 	Taken map[string]bool
@@ -75,6 +76,29 @@ func Render(s *Snapshot, o RenderOptions) ([]File, []string, error) {
 			return nil, nil, err
 		}
 		files = append(files, f)
+	}
+
+	if s.Policies != nil && (s.Policies.Default != nil || len(s.Policies.Partners) > 0) && o.CrossTenantFile != "" {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, `// The cross-tenant access policy of tenant %s,
+// exported by entrasync export. Every partner carries adopt: true, so the
+// first apply only records it as managed.
+
+package %s
+
+`, s.TenantID, o.Package)
+		renderPolicies(&b, s.Policies, refKey)
+		f, err := formatted(o.CrossTenantFile, b.Bytes())
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, f)
+	}
+	if s.Policies != nil {
+		notes = append(notes, s.Policies.Skipped...)
+	}
+	if o.GroupsFile == "" {
+		return files, notes, nil
 	}
 
 	groups := slices.Clone(s.Groups)
