@@ -350,6 +350,9 @@ func readExisting(dir string, rewritten []string) (*existingConfig, error) {
 // --out.
 func (ex *existingConfig) load(tid string) diag.Diagnostics {
 	files := ex.files
+	if ex.pkg == "" {
+		ex.pkg = "config" // files without a package clause: the load says so
+	}
 	if !ex.hasTenant {
 		files.Files = maps.Clone(files.Files)
 		files.Files[tenantFile] = fmt.Appendf(nil, "package %s\n\ntenant: id: %q\n", ex.pkg, tid)
