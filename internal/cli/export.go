@@ -139,10 +139,8 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	if a.deps.OpenTenant == nil {
 		return errors.New("this build of entrasync cannot connect to a tenant")
 	}
-	for _, e := range []struct{ flag, value string }{{"--graph-url", f.conn.graphURL}} {
-		if err := a.checkEndpoint(e.flag, e.value, f.conn.trustGraphURL); err != nil {
-			return err
-		}
+	if err := a.checkEndpoint("--graph-url", f.conn.graphURL, f.conn.trustGraphURL); err != nil {
+		return err
 	}
 	rewritten := []string{f.groupsFile}
 	if include[includePartners] || include[includeDefault] {
@@ -196,19 +194,7 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		for key := range d.Groups {
 			taken[key] = true
 		}
-		opts.Declared = func(g entra.Group) (string, string, bool) {
-			key, ok := declaredKey(d, g, tid, configuration)
-			if !ok {
-				return "", "", false
-			}
-			where := "the configuration in " + f.out
-			if r := existing.cfg.Locate(model.Path("groups", key)); r != nil {
-				at := *r
-				at.Filename = filepath.ToSlash(filepath.Join(f.out, r.Filename))
-				where = at.String()
-			}
-			return key, where, true
-		}
+		opts.Declared = declaredGroups(d, tid, configuration)
 	}
 	snap := &export.Snapshot{TenantID: tid}
 	if include[includeGroups] {
@@ -222,10 +208,13 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		fmt.Fprintf(a.stdio.Err, "note: the configuration in %s already declares crossTenant.default; it is not exported\n", f.out)
 	}
 	if withDefault || include[includePartners] {
-		declared := func(tid string) bool {
-			return d != nil && slices.ContainsFunc(slices.Collect(maps.Values(d.CrossTenant.Partners)),
-				func(p model.Partner) bool { return strings.EqualFold(p.TenantID, tid) })
+		partners := map[string]bool{}
+		if d != nil {
+			for _, p := range d.CrossTenant.Partners {
+				partners[strings.ToLower(p.TenantID)] = true
+			}
 		}
+		declared := func(tid string) bool { return partners[strings.ToLower(tid)] }
 		if snap.Policies, err = export.ReadPolicies(ctx, tenant.Backend, tid, configuration, withDefault, include[includePartners], declared); err != nil {
 			return fmt.Errorf("%s: %w", tenant.Describe, err)
 		}
@@ -288,26 +277,34 @@ func groupFilter(v string) (filter, note string) {
 		fmt.Sprintf("--groups %s is not an OData filter: exporting the groups whose displayName starts with it", strconv.Quote(v))
 }
 
-// declaredKey finds the key under which the existing configuration
-// declares a live group: by this configuration's marker, or by adopt.
-func declaredKey(d *model.Desired, g entra.Group, tenant, configuration string) (string, bool) {
-	if m := g.Marker; m != nil && m.Role == "" && m.Ours(tenant, configuration) {
-		if key, ok := strings.CutPrefix(m.Address, "groups."); ok {
-			if _, declared := d.Groups[key]; declared {
-				return key, true
-			}
-		}
-	}
+// declaredGroups finds the key under which the existing configuration
+// declares a live group: by this configuration's marker, or by adopt
+// (by id or by mailNickname). The adoptions are indexed once: export
+// asks for every listed group.
+func declaredGroups(d *model.Desired, tenant, configuration string) func(entra.Group) (string, bool) {
+	byID, byNick := map[string]string{}, map[string]string{}
 	for _, key := range model.SortedKeys(d.Groups) {
 		dg := d.Groups[key]
-		switch {
-		case strings.EqualFold(dg.Adopt, "id:"+g.ID):
-			return key, true
-		case dg.Adopt == "mailNickname" && strings.EqualFold(dg.MailNickname, g.MailNickname):
-			return key, true
+		if id, ok := strings.CutPrefix(dg.Adopt, "id:"); ok {
+			byID[strings.ToLower(id)] = key
+		} else if dg.Adopt == "mailNickname" {
+			byNick[strings.ToLower(dg.MailNickname)] = key
 		}
 	}
-	return "", false
+	return func(g entra.Group) (string, bool) {
+		if m := g.Marker; m != nil && m.Role == "" && m.Ours(tenant, configuration) {
+			if key, ok := strings.CutPrefix(m.Address, "groups."); ok {
+				if _, declared := d.Groups[key]; declared {
+					return key, true
+				}
+			}
+		}
+		if key, ok := byID[strings.ToLower(g.ID)]; ok {
+			return key, true
+		}
+		key, ok := byNick[strings.ToLower(g.MailNickname)]
+		return key, ok
+	}
 }
 
 // readExisting reads the configuration in dir, without the files this

@@ -22,11 +22,11 @@ type Options struct {
 	Configuration string
 	// Filter is an OData $filter on /groups; empty reads every group.
 	Filter string
-	// Declared says under which key and where the existing configuration
-	// already declares a live group (ok false when it does not); such
-	// groups are skipped, and nested groups refer to them by key. Nil
-	// means there is no existing configuration.
-	Declared func(g entra.Group) (key, where string, ok bool)
+	// Declared says under which key the existing configuration already
+	// declares a live group (ok false when it does not); such groups are
+	// skipped, and nested groups refer to them by key. Nil means there is
+	// no existing configuration.
+	Declared func(g entra.Group) (key string, ok bool)
 	// Progress is told how reading advances; nil reports nothing.
 	Progress func(stage string, done, total int)
 }
@@ -187,15 +187,16 @@ func (s *Snapshot) declaredMembers(ctx context.Context, r entra.Reader, o Option
 	for _, g := range s.Groups {
 		exported[strings.ToLower(g.ID)] = true
 	}
-	var ids []string
+	wanted := map[string]bool{}
 	for _, ps := range s.Members {
 		for _, p := range ps {
 			id := strings.ToLower(p.ID)
-			if _, known := s.Declared[id]; p.Type == entra.TypeGroup && !known && !exported[id] && !slices.Contains(ids, p.ID) {
-				ids = append(ids, p.ID)
+			if _, known := s.Declared[id]; p.Type == entra.TypeGroup && !known && !exported[id] {
+				wanted[p.ID] = true
 			}
 		}
 	}
+	ids := slices.Collect(maps.Keys(wanted))
 	if len(ids) == 0 {
 		return nil
 	}
@@ -206,7 +207,7 @@ func (s *Snapshot) declaredMembers(ctx context.Context, r entra.Reader, o Option
 		return fmt.Errorf("reading member groups: %w", err)
 	}
 	for _, g := range groups {
-		if key, _, ok := o.Declared(g); ok {
+		if key, ok := o.Declared(g); ok {
 			s.Declared[strings.ToLower(g.ID)] = key
 		}
 	}
@@ -232,9 +233,9 @@ func (s *Snapshot) skipReason(g entra.Group, tenant string, o Options) (string, 
 		return fmt.Sprintf("its mailNickname %q is not one the schema accepts", g.MailNickname), false
 	}
 	if o.Declared != nil {
-		if key, where, ok := o.Declared(g); ok {
+		if key, ok := o.Declared(g); ok {
 			s.Declared[strings.ToLower(g.ID)] = key
-			return "already declared in " + where, true
+			return "already declared as groups." + key, true
 		}
 	}
 	return "", false
