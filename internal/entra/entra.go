@@ -240,8 +240,10 @@ type Reader interface {
 	Relations(ctx context.Context, memberOf, ownerOf []string) (members, owners map[string][]Principal, err error)
 
 	// Documents reads resources by path under the API root (for example
-	// "policies/crossTenantAccessPolicy/default"), as JSON objects; a
-	// resource that does not exist (404) is absent from the result.
+	// "policies/crossTenantAccessPolicy/default"), as JSON objects, in
+	// shared round trips; a resource that does not exist (404) is absent
+	// from the result. A collection is read through all its pages, its
+	// items under "value".
 	Documents(ctx context.Context, paths []string) (map[string]Document, error)
 	// Collection reads every page of a collection by path.
 	Collection(ctx context.Context, path string) ([]Document, error)

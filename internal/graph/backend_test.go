@@ -236,3 +236,41 @@ func TestRemoveFromVanishedGroupFails(t *testing.T) {
 		t.Fatalf("removing from a group that does not exist reported success: %+v", res[0])
 	}
 }
+
+// TestDocumentsFollowPages: a collection read through Documents comes
+// whole, its further pages sharing round trips with the other
+// collections' (GET /groups/{id}/members pages at $top).
+func TestDocumentsFollowPages(t *testing.T) {
+	st := scenarioState()
+	st.Groups = append(st.Groups, &sim.Group{ID: "10000000-0000-4000-8000-000000000002", DisplayName: "All", MailNickname: "all",
+		SecurityEnabled: true, Members: []string{st.Users[0].ID, st.Users[1].ID, st.Users[2].ID, st.Users[3].ID}})
+	b, _ := simBackend(t, st, sim.Options{})
+	paths := []string{"groups/10000000-0000-4000-8000-000000000001/members?$top=1&$select=id",
+		"groups/10000000-0000-4000-8000-000000000002/members?$top=1&$select=id", "groups/10000000-0000-4000-8000-000000000001",
+		"groups/10000000-0000-4000-8000-0000000000ff"}
+	before := b.Traffic()
+	docs, err := b.Documents(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{3, 4} {
+		items, _ := docs[paths[i]]["value"].([]any)
+		if len(items) != want {
+			t.Errorf("%s: %d items, want %d", paths[i], len(items), want)
+		}
+		if _, ok := docs[paths[i]]["@odata.nextLink"]; ok {
+			t.Errorf("%s kept its nextLink", paths[i])
+		}
+	}
+	if docs[paths[2]] == nil {
+		t.Error("the group was not read")
+	}
+	if _, ok := docs[paths[3]]; ok {
+		t.Error("a group that does not exist was read")
+	}
+	// The first pages in one $batch, then one per further page of the
+	// longer listing: 1 + 3.
+	if rt := b.Traffic().RoundTrips - before.RoundTrips; rt != 4 {
+		t.Errorf("%d round trips, want 4", rt)
+	}
+}

@@ -252,6 +252,17 @@ type page struct {
 	NextLink string            `json:"@odata.nextLink"`
 }
 
+// nextPage is the request for a listing's next page: its link, with the
+// headers of the request that listed the first (ConsistencyLevel).
+func (b *Backend) nextPage(link string, first *abstractions.RequestInformation) *abstractions.RequestInformation {
+	info := abstractions.NewRequestInformation()
+	info.Method = abstractions.GET
+	info.UrlTemplate = "{+baseurl}"
+	info.PathParameters = map[string]string{"baseurl": link}
+	info.Headers.AddAll(first.Headers)
+	return info
+}
+
 // listAll runs several collection requests and follows every nextLink,
 // sending the next pages of all collections together, so n collections of
 // p pages cost about p round trips, not n·p.
@@ -300,12 +311,7 @@ func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInfo
 					return nil, fmt.Errorf("a listing went on for more than %d pages; stopping", maxPages)
 				}
 				seen[cur.index][p.NextLink] = true
-				info := abstractions.NewRequestInformation()
-				info.Method = abstractions.GET
-				info.UrlTemplate = "{+baseurl}"
-				info.PathParameters = map[string]string{"baseurl": p.NextLink}
-				info.Headers.AddAll(cur.c.info.Headers)
-				next = append(next, cursor{cur.index, &call{info: info}})
+				next = append(next, cursor{cur.index, &call{info: b.nextPage(p.NextLink, cur.c.info)}})
 			}
 		}
 		round = next

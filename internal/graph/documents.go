@@ -16,7 +16,8 @@ import (
 // than groups (cross-tenant policies): reads travel 20 to a $batch like
 // every other read, and each write is one request in a $batch.
 
-// Documents implements [entra.Reader]: one GET per path, 404 read as absent.
+// Documents implements [entra.Reader]: one GET per path, 404 read as
+// absent, and a collection followed through all its pages.
 func (b *Backend) Documents(ctx context.Context, paths []string) (map[string]entra.Document, error) {
 	calls := make([]*call, len(paths))
 	for i, p := range paths {
@@ -26,6 +27,8 @@ func (b *Backend) Documents(ctx context.Context, paths []string) (map[string]ent
 		return nil, err
 	}
 	out := map[string]entra.Document{}
+	var more []string // paths of collections with further pages
+	var next []*abstractions.RequestInformation
 	for i, c := range calls {
 		switch e := c.failed(); {
 		case c.err != nil:
@@ -39,7 +42,32 @@ func (b *Backend) Documents(ctx context.Context, paths []string) (map[string]ent
 		if err := json.Unmarshal(c.body, &doc); err != nil {
 			return nil, fmt.Errorf("GET /%s: %w", paths[i], err)
 		}
+		if link, ok := doc["@odata.nextLink"].(string); ok && link != "" {
+			if _, isList := doc["value"].([]any); isList {
+				more = append(more, paths[i])
+				next = append(next, b.nextPage(link, c.info))
+			}
+		}
 		out[paths[i]] = withoutAnnotations(doc)
+	}
+	if len(next) == 0 {
+		return out, nil
+	}
+	// The rest of every paged collection, their pages sharing round trips.
+	pages, err := b.listAll(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range more {
+		items := out[p]["value"].([]any)
+		for _, raw := range pages[i] {
+			var item any
+			if err := json.Unmarshal(raw, &item); err != nil {
+				return nil, fmt.Errorf("GET /%s: %w", p, err)
+			}
+			items = append(items, item)
+		}
+		out[p]["value"] = items
 	}
 	return out, nil
 }

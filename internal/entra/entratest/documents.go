@@ -47,9 +47,22 @@ func (f *Fake) Documents(_ context.Context, paths []string) (map[string]entra.Do
 	for _, p := range paths {
 		if d, ok := f.docs[p]; ok {
 			out[p] = maps.Clone(d)
+		} else if items := f.collection(p); len(items) > 0 {
+			out[p] = entra.Document{"value": items}
 		}
 	}
 	return out, nil
+}
+
+// collection lists the documents one segment below path.
+func (f *Fake) collection(path string) []any {
+	var out []any
+	for _, p := range slices.Sorted(maps.Keys(f.docs)) {
+		if rest, ok := strings.CutPrefix(p, path+"/"); ok && !strings.Contains(rest, "/") {
+			out = append(out, maps.Clone(f.docs[p]))
+		}
+	}
+	return out
 }
 
 // Collection implements [entra.Reader].
@@ -58,10 +71,8 @@ func (f *Fake) Collection(_ context.Context, path string) ([]entra.Document, err
 	defer f.mu.Unlock()
 	f.call("Collection")
 	var out []entra.Document
-	for _, p := range slices.Sorted(maps.Keys(f.docs)) {
-		if rest, ok := strings.CutPrefix(p, path+"/"); ok && !strings.Contains(rest, "/") {
-			out = append(out, maps.Clone(f.docs[p]))
-		}
+	for _, d := range f.collection(path) {
+		out = append(out, d.(entra.Document))
 	}
 	return out, nil
 }
