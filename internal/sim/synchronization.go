@@ -36,12 +36,14 @@ type Synchronization struct {
 // SyncJob is a synchronization job and its run history, which advances on
 // the emulator's clock.
 type SyncJob struct {
-	ID         string         `json:"id"`
-	TemplateID string         `json:"templateId"`
-	Interval   string         `json:"interval"`
-	State      string         `json:"state"` // Disabled, Active, Paused
-	Code       string         `json:"code"`  // NotConfigured, NotRun, Active, Paused, Quarantine
-	Schema     map[string]any `json:"schema"`
+	ID         string `json:"id"`
+	TemplateID string `json:"templateId"`
+	Interval   string `json:"interval"`
+	State      string `json:"state"` // Disabled, Active, Paused
+	Code       string `json:"code"`  // NotConfigured, NotRun, Active, Paused, Quarantine
+	// Schema is the job's schema; a state file may leave it out for the
+	// template's.
+	Schema map[string]any `json:"schema"`
 	// Started is when the job last started; Runs counts completed cycles.
 	Started       time.Time      `json:"started,omitzero"`
 	Runs          int            `json:"runs,omitempty"`
@@ -53,6 +55,7 @@ func (s *Server) routeSynchronization() {
 	base := "/v1.0/servicePrincipals/{id}/synchronization"
 	s.mux.HandleFunc("PUT "+base+"/secrets", s.putSecrets)
 	s.mux.HandleFunc("GET "+base+"/templates", s.listSyncTemplates)
+	s.mux.HandleFunc("GET "+base+"/templates/{template}/schema", s.templateSchema)
 	s.mux.HandleFunc("GET "+base+"/jobs", s.listJobs)
 	s.mux.HandleFunc("POST "+base+"/jobs", s.createJob)
 	s.mux.HandleFunc("POST "+base+"/jobs/validateCredentials", s.validateCredentials)
@@ -155,12 +158,31 @@ func (s *Server) listSyncTemplates(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []map[string]any{}
 	if sp.TemplateID == CrossTenantSyncTemplate {
+		// schema is a relationship of synchronizationTemplate, not a
+		// property: a listing leaves it out, GET .../templates/{id}/schema
+		// reads it (synchronization-synchronizationschema-get).
 		items = append(items, map[string]any{"id": "Azure2Azure", "factoryTag": "Azure2Azure", "default": true,
-			"discoverable": true, "description": "Cross-tenant synchronization", "schema": azure2AzureSchema("")})
+			"discoverable": true, "description": "Cross-tenant synchronization", "metadata": []any{}})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/synchronization/templates",
 		"value":          items})
+}
+
+// templateSchema is GET .../templates/{id}/schema: the schema new jobs of
+// the template start from.
+func (s *Server) templateSchema(w http.ResponseWriter, r *http.Request) {
+	sp, ok := s.syncSP(w, r)
+	if !ok {
+		return
+	}
+	if sp.TemplateID != CrossTenantSyncTemplate || r.PathValue("template") != "Azure2Azure" {
+		notFound(w, r, r.PathValue("template"))
+		return
+	}
+	schema := azure2AzureSchema("")
+	schema["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/synchronization/templates('Azure2Azure')/schema/$entity"
+	writeJSON(w, http.StatusOK, schema)
 }
 
 // validateCredentials is 204 when the credentials name a target tenant
@@ -227,6 +249,9 @@ func (s *Server) job(w http.ResponseWriter, r *http.Request) (*ServicePrincipal,
 	for _, j := range sp.Synchronization.Jobs {
 		if j.ID == id {
 			s.advance(sp, j)
+			if j.Schema == nil {
+				j.Schema = azure2AzureSchema(j.ID)
+			}
 			return sp, j, true
 		}
 	}
