@@ -93,7 +93,7 @@ run plan "${tenant[@]}" --target profileMappings.spo-cost-center
 run apply "${tenant[@]}" --target profileMappings.spo-cost-center --auto-approve
 run status --dir "$work/contoso" --tenant "sim:$work/tenant.json"
 
-step "Bring what was made by hand in the portal (groups, a partner) under management: export writes it next to the configuration, bound by id"
+step "Bring what was made by hand in the portal (groups, a partner) under management: export writes it next to the configuration, bound by id (the sync job set up in the portal waits for --sync-target: Graph never returns its target tenant)"
 run export --tenant "sim:$work/tenant.json" --out "$work/contoso" --groups-file existing-groups.cue --crosstenant-file existing-crosstenant.cue
 git_commit "Adopt the groups made by hand"
 step "The first plan after an export only adopts; the apply writes markers and nothing else"

@@ -35,6 +35,7 @@ type exportFlags struct {
 	groupsFile    string
 	ctFile        string
 	include       []string
+	syncTargets   map[string]string
 	overwrite     bool
 }
 
@@ -43,6 +44,9 @@ const (
 	includeGroups   = "groups"
 	includePartners = "partners"
 	includeDefault  = "default"
+	includeSyncJobs = "syncJobs"
+	// Profile mappings are not exported: see runExport.
+	includeProfiles = "profileMappings"
 )
 
 // tenantFile is the file an export writes the tenant and the
@@ -53,12 +57,14 @@ func (a *app) exportCmd() *cobra.Command {
 	var f exportFlags
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write the tenant's groups as a configuration that plans to no changes",
-		Long: `export reads the tenant's groups with their members and owners and writes
-them as a CUE configuration in --out: the tenant (tenant.cue) and the groups
-(groups.cue). Every group is bound to its live group by id (adopt), and its
-members and owners are declared exactly as they are, so the first plan
-changes nothing and the first apply only marks the groups as managed.
+		Short: "Write the tenant's groups and cross-tenant configuration as a configuration that plans to no changes",
+		Long: `export reads the tenant's groups with their members and owners, its
+cross-tenant access policy and its cross-tenant synchronization jobs, and
+writes them as a CUE configuration in --out: the tenant (tenant.cue), the
+groups (groups.cue) and the rest (crosstenant.cue). Every object is bound
+to its live object by id (adopt), and members, owners, settings, job scope
+and mapping overrides are declared exactly as they are, so the first plan
+changes nothing and the first apply only marks the objects as managed.
 
 Keys come from mailNicknames; members are users by userPrincipalName,
 devices by name when no other device has it, nested groups by key, and
@@ -68,6 +74,14 @@ another configuration manages) are skipped with a note, as are groups the
 configuration in --out already declares: export one department at a time
 into its own --groups-file. Exporting an unchanged tenant again writes the
 same bytes, so a Git diff of a re-export (--overwrite) shows drift.
+
+A synchronization job is declared with the mappings that differ from its
+template's. Its target tenant is read from the record entrasync keeps on
+the configuration app; Graph never returns a job's saved credentials, so
+for an app set up by other means name it with --sync-target.
+
+Profile mappings are not exported: neither Graph nor SharePoint records
+which Entra attribute feeds which profile property.
 
 It writes nothing to the tenant.`,
 		Example: `  entrasync export --tenant sim:examples/contoso/tenant.json --out config
@@ -88,8 +102,10 @@ It writes nothing to the tenant.`,
 	fl.StringVar(&f.pkg, "package", "", `CUE package name (default: the one in --out, else "config")`)
 	fl.StringVar(&f.groupsFile, "groups-file", "groups.cue", "file in --out the groups are written to")
 	fl.StringVar(&f.ctFile, "crosstenant-file", "crosstenant.cue", "file in --out the cross-tenant policy is written to")
-	fl.StringSliceVar(&f.include, "include", []string{includeGroups, includePartners, includeDefault},
-		"what to export: groups, partners (cross-tenant partner settings with identity sync) and default (the tenant-wide cross-tenant policy)")
+	fl.StringSliceVar(&f.include, "include", []string{includeGroups, includePartners, includeDefault, includeSyncJobs},
+		"what to export: groups, partners (cross-tenant partner settings with identity sync), default (the tenant-wide cross-tenant policy) and syncJobs (cross-tenant synchronization jobs)")
+	fl.StringToStringVar(&f.syncTargets, "sync-target", nil,
+		"SERVICE_PRINCIPAL_ID=TENANT_ID: the target tenant of a synchronization job whose configuration app entrasync did not set up (repeatable)")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace files in --out that export would write and that differ")
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("out")
@@ -127,10 +143,23 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	}
 	include := map[string]bool{}
 	for _, k := range f.include {
-		if err := oneOf("--include", k, includeGroups, includePartners, includeDefault); err != nil {
-			return fmt.Errorf("%w (synchronization jobs and profile mappings are not exported yet)", err)
+		if k == includeProfiles {
+			// SharePoint's import API writes profiles and reads back only
+			// job states; which attribute fed which property is nowhere
+			// but in the configuration that queued the import.
+			return errors.New("--include profileMappings: profile mappings cannot be exported: neither Graph nor SharePoint records which Entra attribute feeds which profile property; declare them under profileMappings (the first apply imports every profile in scope)")
+		}
+		if err := oneOf("--include", k, includeGroups, includePartners, includeDefault, includeSyncJobs); err != nil {
+			return err
 		}
 		include[k] = true
+	}
+	targets := map[string]string{}
+	for sp, tid := range f.syncTargets {
+		if !model.IsGUID(sp) || !model.IsGUID(tid) {
+			return fmt.Errorf("--sync-target %s=%s: want SERVICE_PRINCIPAL_ID=TENANT_ID, both GUIDs", sp, tid)
+		}
+		targets[strings.ToLower(sp)] = strings.ToLower(tid)
 	}
 	filter, note := groupFilter(f.groups)
 	if note != "" {
@@ -143,7 +172,8 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		return err
 	}
 	rewritten := []string{f.groupsFile}
-	if include[includePartners] || include[includeDefault] {
+	crossTenant := include[includePartners] || include[includeDefault] || include[includeSyncJobs]
+	if crossTenant {
 		rewritten = append(rewritten, f.ctFile)
 	}
 	existing, err := readExisting(f.out, rewritten)
@@ -188,13 +218,15 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		pkg = f.pkg
 	}
 
-	taken := map[string]bool{}
+	taken := map[model.Kind]map[string]bool{}
 	opts := export.Options{TenantID: tid, Configuration: configuration, Filter: filter, Progress: a.exportProgress()}
-	if d != nil && len(d.Groups) > 0 {
-		for key := range d.Groups {
-			taken[key] = true
+	if d != nil {
+		taken[model.KindGroup] = keySet(d.Groups)
+		taken[model.KindPartner] = keySet(d.CrossTenant.Partners)
+		taken[model.KindSyncJob] = keySet(d.CrossTenant.SyncJobs)
+		if len(d.Groups) > 0 {
+			opts.Declared = declaredGroups(d, tid, configuration)
 		}
-		opts.Declared = declaredGroups(d, tid, configuration)
 	}
 	snap := &export.Snapshot{TenantID: tid}
 	if include[includeGroups] {
@@ -207,15 +239,10 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		withDefault = false
 		fmt.Fprintf(a.stdio.Err, "note: the configuration in %s already declares crossTenant.default; it is not exported\n", f.out)
 	}
-	if withDefault || include[includePartners] {
-		partners := map[string]bool{}
-		if d != nil {
-			for _, p := range d.CrossTenant.Partners {
-				partners[strings.ToLower(p.TenantID)] = true
-			}
-		}
-		declared := func(tid string) bool { return partners[strings.ToLower(tid)] }
-		if snap.Policies, err = export.ReadPolicies(ctx, tenant.Backend, tid, configuration, withDefault, include[includePartners], declared); err != nil {
+	if crossTenant {
+		co := export.CrossTenantOptions{TenantID: tid, Configuration: configuration, Default: withDefault,
+			Partners: include[includePartners], Jobs: include[includeSyncJobs], Existing: d, Targets: targets}
+		if snap.Policies, err = export.ReadCrossTenant(ctx, tenant.Backend, co); err != nil {
 			return fmt.Errorf("%s: %w", tenant.Describe, err)
 		}
 	}
@@ -237,8 +264,12 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	if len(snap.Groups) == 0 {
 		files = slices.DeleteFunc(files, func(f export.File) bool { return f.Name == ro.GroupsFile })
 	}
+	skipped := len(snap.Skipped)
+	if snap.Policies != nil {
+		skipped += len(snap.Policies.Skipped)
+	}
 	if !slices.ContainsFunc(files, func(f export.File) bool { return f.Name != ro.TenantFile }) {
-		fmt.Fprintf(a.stdio.Out, "Nothing to export from tenant %s (%d groups skipped); nothing was written.\n", tid, len(snap.Skipped))
+		fmt.Fprintf(a.stdio.Out, "Nothing to export from tenant %s (%d skipped); nothing was written.\n", tid, skipped)
 		return nil
 	}
 	if err := writeExport(f.out, files, f.overwrite); err != nil {
@@ -248,15 +279,27 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	for i, file := range files {
 		names[i] = file.Name
 	}
-	what := groupCount(len(snap.Groups))
+	var what []string
+	if include[includeGroups] {
+		what = append(what, count(len(snap.Groups), "group"))
+	}
 	if p := snap.Policies; p != nil {
-		what += fmt.Sprintf(", %d partners", len(p.Partners))
+		if include[includePartners] {
+			what = append(what, count(len(p.Partners), "partner"))
+		}
+		if include[includeSyncJobs] {
+			what = append(what, count(len(p.Jobs), "synchronization job"))
+		}
 		if p.Default != nil {
-			what += " and the default policy"
+			what = append(what, "the default policy")
 		}
 	}
-	fmt.Fprintf(a.stdio.Out, "Exported %s from tenant %s to %s (%s); %d groups skipped.\n",
-		what, tid, f.out, strings.Join(names, ", "), len(snap.Skipped))
+	list := strings.Join(what, ", ")
+	if n := len(what); n > 1 {
+		list = strings.Join(what[:n-1], ", ") + " and " + what[n-1]
+	}
+	fmt.Fprintf(a.stdio.Out, "Exported %s from tenant %s to %s (%s); %d skipped.\n",
+		list, tid, f.out, strings.Join(names, ", "), skipped)
 	if tenant.Traffic != nil {
 		t := tenant.Traffic()
 		fmt.Fprintf(a.stdio.Out, "Read with %d requests in %d round trips (lower bound %d).\n", t.Requests, t.RoundTrips, snap.Bound())
@@ -434,9 +477,18 @@ func (a *app) exportProgress() func(stage string, done, total int) {
 	}
 }
 
-func groupCount(n int) string {
-	if n == 1 {
-		return "1 group"
+func keySet[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
 	}
-	return fmt.Sprintf("%d groups", n)
+	return out
+}
+
+// count is n things, in the singular for one.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -23,27 +23,27 @@ type ProvisionStep struct {
 // and returns the steps Graph reports. The job must be one this
 // configuration's record holds.
 func Provision(ctx context.Context, b entra.Backend, own *plan.Ownership, key, userID string) ([]ProvisionStep, error) {
-	claim, ok := own.ClaimedKey(claimSyncJob, key)
+	claim, ok := own.ClaimedKey(ClaimSyncJob, key)
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("%s is not managed by this configuration in this tenant; apply it first", syncJobAddress(key))
 	case claim.ID == plan.PendingID:
 		return nil, fmt.Errorf("%s is still being created (an apply was interrupted); apply again first", syncJobAddress(key))
 	}
-	docs, err := b.Documents(ctx, []string{jobsPath(claim.ID)})
+	docs, err := b.Documents(ctx, []string{JobsPath(claim.ID)})
 	if err != nil {
 		return nil, err
 	}
-	items, _ := docs[jobsPath(claim.ID)]["value"].([]any)
+	items, _ := docs[JobsPath(claim.ID)]["value"].([]any)
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%s has no synchronization job yet; apply first", syncJobAddress(key))
 	}
 	job, _ := items[0].(map[string]any)
-	schemaDocs, err := b.Documents(ctx, []string{schemaPath(claim.ID, str(job["id"]))})
+	schemaDocs, err := b.Documents(ctx, []string{SchemaPath(claim.ID, str(job["id"]))})
 	if err != nil {
 		return nil, err
 	}
-	rules, _ := schemaDocs[schemaPath(claim.ID, str(job["id"]))]["synchronizationRules"].([]any)
+	rules, _ := schemaDocs[SchemaPath(claim.ID, str(job["id"]))]["synchronizationRules"].([]any)
 	if len(rules) == 0 {
 		return nil, fmt.Errorf("the job's schema has no synchronization rule to provision with")
 	}

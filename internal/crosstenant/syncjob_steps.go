@@ -51,12 +51,12 @@ func (b *jobBuilder) create() {
 func (b *jobBuilder) update(sp entra.Document) {
 	id := strings.ToLower(str(sp["id"]))
 	job := b.k.job(id, b.j.TemplateID)
-	b.c.Reads = append(b.c.Reads, plan.Read(spPath(id), sp, spKeep...), plan.Read(jobsPath(id), b.k.jobs[id], jobKeep...),
-		plan.Read(assignmentsPath(id), b.k.assigns[id], assignmentKeep...))
+	b.c.Reads = append(b.c.Reads, plan.Read(spPath(id), sp, spKeep...), plan.Read(JobsPath(id), b.k.jobs[id], jobKeep...),
+		plan.Read(AssignmentsPath(id), b.k.assigns[id], assignmentKeep...))
 	var schema entra.Document
 	if job != nil {
-		schema = b.k.schemas[schemaPath(id, str(job["id"]))]
-		b.c.Reads = append(b.c.Reads, plan.Read(schemaPath(id, str(job["id"])), schema))
+		schema = b.k.schemas[SchemaPath(id, str(job["id"]))]
+		b.c.Reads = append(b.c.Reads, plan.Read(SchemaPath(id, str(job["id"])), schema))
 	}
 	if name := str(sp["displayName"]); name != b.j.DisplayName {
 		b.field("displayName", name, b.j.DisplayName)
@@ -86,7 +86,7 @@ func (b *jobBuilder) job(sp, role string, job entra.Document, tags []string, ass
 	tid := strings.ToLower(b.j.TargetTenantID)
 	saved := ""
 	for _, t := range tags {
-		if v, ok := strings.CutPrefix(t, targetTag); ok {
+		if v, ok := strings.CutPrefix(t, TargetTag); ok {
 			saved = strings.ToLower(v)
 		}
 	}
@@ -99,12 +99,12 @@ func (b *jobBuilder) job(sp, role string, job entra.Document, tags []string, ass
 	}
 	if saved != tid || job == nil {
 		creds := []any{map[string]any{"key": "CompanyId", "value": tid}, map[string]any{"key": "AuthenticationType", "value": "SyncPolicy"}}
-		b.step("validate the credentials for tenant "+tid, "POST", jobsPath(sp)+"/validateCredentials",
+		b.step("validate the credentials for tenant "+tid, "POST", JobsPath(sp)+"/validateCredentials",
 			map[string]any{"useSavedCredentials": false, "templateId": b.j.TemplateID, "credentials": creds})
 	}
 	if job == nil {
 		b.field("job", nil, b.j.TemplateID)
-		b.step("create the synchronization job from template "+b.j.TemplateID, "POST", jobsPath(sp),
+		b.step("create the synchronization job from template "+b.j.TemplateID, "POST", JobsPath(sp),
 			map[string]any{"templateId": b.j.TemplateID}).Save = map[string]string{savedName(addr, "job"): "id"}
 	}
 	if saved != tid || job == nil {
@@ -116,12 +116,12 @@ func (b *jobBuilder) job(sp, role string, job entra.Document, tags []string, ass
 				map[string]any{"key": "SyncAll", "value": "false"}}})
 		next := []any{}
 		for _, t := range tags {
-			if !strings.HasPrefix(t, targetTag) {
+			if !strings.HasPrefix(t, TargetTag) {
 				next = append(next, t)
 			}
 		}
 		b.step("tag the service principal with the target tenant (secrets cannot be read back)", "PATCH", spPath(sp),
-			map[string]any{"tags": append(next, targetTag+tid)})
+			map[string]any{"tags": append(next, TargetTag+tid)})
 	}
 	b.assignments(sp, role, assigns)
 	b.schema(sp, jobID, job != nil, schema)
@@ -156,13 +156,13 @@ func (b *jobBuilder) assignments(sp, role string, assigns entra.Document) {
 	for _, id := range slices.Sorted(maps.Keys(b.scope)) {
 		after = append(after, ref(id))
 		if live[id] == nil {
-			b.step("assign "+ref(id), "POST", assignmentsPath(sp),
+			b.step("assign "+ref(id), "POST", AssignmentsPath(sp),
 				map[string]any{"principalId": id, "resourceId": sp, "appRoleId": role})
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(live)) {
 		if _, keep := b.scope[id]; !keep {
-			b.step("unassign "+ref(id), "DELETE", assignmentsPath(sp)+"/"+str(live[id]["id"]), nil)
+			b.step("unassign "+ref(id), "DELETE", AssignmentsPath(sp)+"/"+str(live[id]["id"]), nil)
 		}
 	}
 	slices.Sort(before)

@@ -34,32 +34,37 @@ type SyncJobs struct{}
 // SyncTemplate is the application template of configuration apps.
 const SyncTemplate = entra.CrossTenantSyncTemplate
 
-// claimSyncJob is the ownership record's list of configuration apps
+// ClaimSyncJob is the ownership record's list of configuration apps
 // (by service principal id).
-const claimSyncJob = "syncJobs"
+const ClaimSyncJob = "syncJobs"
 
-// targetTag prefixes the service principal tag that records the target
+// TargetTag prefixes the service principal tag that records the target
 // tenant saved in the job's secrets.
-const targetTag = "entrasync:targetTenant="
+const TargetTag = "entrasync:targetTenant="
 
 // integratedAppTag is the tag that lists an app among enterprise
 // applications; instantiated apps carry it.
 const integratedAppTag = "WindowsAzureActiveDirectoryIntegratedApp"
 
-// Graph paths of cross-tenant synchronization.
+// Graph paths of cross-tenant synchronization: a configuration app's
+// jobs, who is assigned to it, a job's schema, and the schema a template
+// starts jobs with.
 func spPath(sp string) string          { return "servicePrincipals/" + sp }
-func jobsPath(sp string) string        { return spPath(sp) + "/synchronization/jobs" }
-func jobPath(sp, job string) string    { return jobsPath(sp) + "/" + job }
-func assignmentsPath(sp string) string { return spPath(sp) + "/appRoleAssignedTo" }
-func schemaPath(sp, job string) string { return jobPath(sp, job) + "/schema" }
-func instantiatePath() string          { return "applicationTemplates/" + SyncTemplate + "/instantiate" }
+func JobsPath(sp string) string        { return spPath(sp) + "/synchronization/jobs" }
+func jobPath(sp, job string) string    { return JobsPath(sp) + "/" + job }
+func AssignmentsPath(sp string) string { return spPath(sp) + "/appRoleAssignedTo" }
+func SchemaPath(sp, job string) string { return jobPath(sp, job) + "/schema" }
+func TemplateSchemaPath(sp, template string) string {
+	return spPath(sp) + "/synchronization/templates/" + template + "/schema"
+}
+func instantiatePath() string { return "applicationTemplates/" + SyncTemplate + "/instantiate" }
 func syncJobAddress(key string) string {
 	return model.Address{Kind: model.KindSyncJob, Key: key}.String()
 }
 func savedName(addr, what string) string { return addr + "#" + what }
 
-// configurationAppsPath lists the template's service principals.
-func configurationAppsPath() string {
+// ConfigurationAppsPath lists the template's service principals.
+func ConfigurationAppsPath() string {
 	return "servicePrincipals?$filter=" + url.PathEscape("applicationTemplateId eq '"+SyncTemplate+"'") +
 		"&$select=id,appId,displayName,tags,appRoles,applicationTemplateId&$top=999"
 }
@@ -90,7 +95,7 @@ type syncJobs struct {
 // jobs and assignments; then the job schemas.
 func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Diagnostics, error) {
 	declared := env.Desired.CrossTenant.SyncJobs
-	claimed := env.Ownership.Ours(claimSyncJob)
+	claimed := env.Ownership.Ours(ClaimSyncJob)
 	if len(declared) == 0 && len(claimed) == 0 {
 		return plan.KindPlan{}, nil, nil
 	}
@@ -107,11 +112,11 @@ func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 			known[strings.ToLower(id)] = true
 		}
 	}
-	docs, err := env.Reader.Documents(ctx, append([]string{configurationAppsPath()}, k.paths(known)...))
+	docs, err := env.Reader.Documents(ctx, append([]string{ConfigurationAppsPath()}, k.paths(known)...))
 	if err != nil {
 		return plan.KindPlan{}, nil, fmt.Errorf("reading cross-tenant synchronization: %w", err)
 	}
-	apps, _ := docs[configurationAppsPath()]["value"].([]any)
+	apps, _ := docs[ConfigurationAppsPath()]["value"].([]any)
 	for _, a := range apps {
 		if m, ok := a.(map[string]any); ok {
 			k.apps = append(k.apps, m)
@@ -123,7 +128,7 @@ func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 	// that app, read now (only then does this cost a round trip).
 	resumed := map[string]bool{}
 	for key, j := range declared {
-		if c, ok := env.Ownership.ClaimedKey(claimSyncJob, key); ok && c.ID == plan.PendingID {
+		if c, ok := env.Ownership.ClaimedKey(ClaimSyncJob, key); ok && c.ID == plan.PendingID {
 			if found := k.unclaimedApps(j.DisplayName); len(found) == 1 {
 				resumed[strings.ToLower(str(found[0]["id"]))] = true
 			}
@@ -143,7 +148,7 @@ func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 		items, _ := k.jobs[sp]["value"].([]any)
 		for _, it := range items {
 			j, _ := it.(map[string]any)
-			schemaPaths = append(schemaPaths, schemaPath(sp, str(j["id"])))
+			schemaPaths = append(schemaPaths, SchemaPath(sp, str(j["id"])))
 		}
 	}
 	if len(schemaPaths) > 0 {
@@ -172,7 +177,7 @@ func (SyncJobs) Plan(ctx context.Context, env *plan.Env) (plan.KindPlan, diag.Di
 func (k *syncJobs) paths(ids map[string]bool) []string {
 	var out []string
 	for _, sp := range slices.Sorted(maps.Keys(ids)) {
-		out = append(out, spPath(sp), jobsPath(sp), assignmentsPath(sp))
+		out = append(out, spPath(sp), JobsPath(sp), AssignmentsPath(sp))
 	}
 	return out
 }
@@ -182,8 +187,8 @@ func (k *syncJobs) keepDocs(docs map[string]entra.Document, ids map[string]bool)
 	for sp := range ids {
 		if d, ok := docs[spPath(sp)]; ok {
 			k.sps[sp] = d
-			k.jobs[sp] = docs[jobsPath(sp)]
-			k.assigns[sp] = docs[assignmentsPath(sp)]
+			k.jobs[sp] = docs[JobsPath(sp)]
+			k.assigns[sp] = docs[AssignmentsPath(sp)]
 		}
 	}
 }
@@ -271,10 +276,10 @@ func (k *syncJobs) unclaimedApps(name string) []entra.Document {
 	var out []entra.Document
 	for _, a := range k.apps {
 		id := str(a["id"])
-		if str(a["displayName"]) != name || k.env.Ownership.ForeignOwner(claimSyncJob, id) != "" {
+		if str(a["displayName"]) != name || k.env.Ownership.ForeignOwner(ClaimSyncJob, id) != "" {
 			continue
 		}
-		if _, ours := k.env.Ownership.Claimed(claimSyncJob, id); ours {
+		if _, ours := k.env.Ownership.Claimed(ClaimSyncJob, id); ours {
 			continue
 		}
 		out = append(out, a)
@@ -284,7 +289,7 @@ func (k *syncJobs) unclaimedApps(name string) []entra.Document {
 
 func (k *syncJobs) declared(key string, j model.SyncJob) {
 	addr := syncJobAddress(key)
-	claim, claimed := k.env.Ownership.ClaimedKey(claimSyncJob, key)
+	claim, claimed := k.env.Ownership.ClaimedKey(ClaimSyncJob, key)
 	if !k.env.Targeted(addr) {
 		if claimed {
 			k.out.Claims = append(k.out.Claims, claim)
@@ -295,7 +300,7 @@ func (k *syncJobs) declared(key string, j model.SyncJob) {
 		return model.Path(append([]any{"crossTenant", "syncJobs", key}, elems...)...)
 	}
 	c := plan.ObjectChange{Address: addr, Name: j.DisplayName}
-	next := plan.Claim{Kind: claimSyncJob, Key: key, Origin: entra.OriginCreated}
+	next := plan.Claim{Kind: ClaimSyncJob, Key: key, Origin: entra.OriginCreated}
 	var sp entra.Document
 	switch adoptID, adopting := strings.CutPrefix(j.Adopt, "id:"); {
 	case claimed && claim.ID != plan.PendingID:
@@ -342,7 +347,7 @@ func (k *syncJobs) declared(key string, j model.SyncJob) {
 		}
 	}
 	if sp != nil {
-		if owner := k.env.Ownership.ForeignOwner(claimSyncJob, str(sp["id"])); owner != "" {
+		if owner := k.env.Ownership.ForeignOwner(ClaimSyncJob, str(sp["id"])); owner != "" {
 			k.ds.Errorf(k.env.Locate(at("adopt")), at("adopt"),
 				"service principal %s is managed by configuration %q; a configuration never changes or takes over another's", str(sp["id"]), owner)
 			return
@@ -372,7 +377,7 @@ func (k *syncJobs) declared(key string, j model.SyncJob) {
 // configuration app is deleted with --prune when this configuration
 // created it, released when it adopted it, noted otherwise.
 func (k *syncJobs) orphans() {
-	for _, claim := range k.env.Ownership.Ours(claimSyncJob) {
+	for _, claim := range k.env.Ownership.Ours(ClaimSyncJob) {
 		addr := syncJobAddress(claim.Key)
 		if _, ok := k.env.Desired.CrossTenant.SyncJobs[claim.Key]; ok {
 			continue
@@ -411,14 +416,14 @@ func (k *syncJobs) orphans() {
 // each still exists and, for jobs, how the job runs (one round trip for
 // everything).
 func Status(ctx context.Context, r entra.Reader, own *plan.Ownership) ([]status.Object, error) {
-	partners, jobs := own.Ours(ClaimPartner), own.Ours(claimSyncJob)
+	partners, jobs := own.Ours(ClaimPartner), own.Ours(ClaimSyncJob)
 	var paths []string
 	for _, c := range partners {
 		paths = append(paths, partnerPath(strings.ToLower(c.ID)))
 	}
 	for _, c := range jobs {
 		if c.ID != plan.PendingID {
-			paths = append(paths, spPath(c.ID), jobsPath(c.ID))
+			paths = append(paths, spPath(c.ID), JobsPath(c.ID))
 		}
 	}
 	docs, err := r.Documents(ctx, paths)
@@ -449,7 +454,7 @@ func Status(ctx context.Context, r entra.Reader, own *plan.Ownership) ([]status.
 			continue
 		}
 		o.Name = str(sp["displayName"])
-		items, _ := docs[jobsPath(c.ID)]["value"].([]any)
+		items, _ := docs[JobsPath(c.ID)]["value"].([]any)
 		for _, it := range items {
 			if j, ok := it.(map[string]any); ok {
 				o.Job = status.JobOf(j)

@@ -25,15 +25,15 @@ const (
 // userA and one of a principal nobody declared, and the target tag.
 func liveApp(fake *entratest.Fake, interval string, listed ...map[string]any) {
 	sp := map[string]any{"id": appSP, "appId": "a", "displayName": "Fabrikam sync", "applicationTemplateId": SyncTemplate,
-		"tags": []any{integratedAppTag, targetTag + fabrikam}, "appRoles": []any{map[string]any{"id": "role", "value": "msiam_access"}}}
+		"tags": []any{integratedAppTag, TargetTag + fabrikam}, "appRoles": []any{map[string]any{"id": "role", "value": "msiam_access"}}}
 	fake.PutDocument(spPath(appSP), sp)
-	fake.PutDocument(configurationAppsPath(), map[string]any{"value": append([]any{sp}, anys(listed)...)})
-	fake.PutDocument(jobsPath(appSP), map[string]any{"value": []any{map[string]any{"id": jobID, "templateId": "Azure2Azure",
+	fake.PutDocument(ConfigurationAppsPath(), map[string]any{"value": append([]any{sp}, anys(listed)...)})
+	fake.PutDocument(JobsPath(appSP), map[string]any{"value": []any{map[string]any{"id": jobID, "templateId": "Azure2Azure",
 		"schedule": map[string]any{"state": "Active", "interval": interval}}}})
-	fake.PutDocument(assignmentsPath(appSP), map[string]any{"value": []any{
+	fake.PutDocument(AssignmentsPath(appSP), map[string]any{"value": []any{
 		map[string]any{"id": "as-a", "principalId": userA, "appRoleId": "role"},
 		map[string]any{"id": "as-x", "principalId": strangerPrincipal, "appRoleId": "role", "principalDisplayName": "Mallory"}}})
-	fake.PutDocument(schemaPath(appSP, jobID), map[string]any{"synchronizationRules": []any{map[string]any{
+	fake.PutDocument(SchemaPath(appSP, jobID), map[string]any{"synchronizationRules": []any{map[string]any{
 		"targetDirectoryName": "Target", "objectMappings": []any{map[string]any{"sourceObjectName": "User", "targetObjectName": "User",
 			"attributeMappings": []any{}}}}}})
 }

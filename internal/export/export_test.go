@@ -2,6 +2,8 @@ package export
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,9 +14,11 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/entrasync/entrasync/internal/config"
+	"github.com/entrasync/entrasync/internal/crosstenant"
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/entra/entratest"
 	"github.com/entrasync/entrasync/internal/model"
+	"github.com/entrasync/entrasync/internal/syncschema"
 	"github.com/entrasync/entrasync/internal/validate"
 )
 
@@ -80,7 +84,60 @@ func awkward() *entratest.Fake {
 		"displayName": "Fabrikam \"EU\"\n} groups: evil: {", "userSyncInbound": map[string]any{"isSyncAllowed": true}})
 	f.PutDocument(defaultPath, entra.Document{"inboundTrust": map[string]any{"isMfaAccepted": false},
 		"automaticUserConsentSettings": map[string]any{"inboundAllowed": false, "outboundAllowed": false}})
+
+	// Synchronization jobs: one with overrides of its template, a scope
+	// and a scoping filter; one whose target tenant is unknown; one an
+	// application is assigned to.
+	schema := syncTemplate()
+	overridden, _, err := syncschema.Apply(schema, syncschema.Overrides{
+		AttributeMappings: map[string]model.AttributeMapping{
+			"companyName": {Source: "Contoso \"EU\"\n} evil: {", Type: "Constant", FlowType: "Always"},
+			"mobilePhone": {Remove: true}},
+		ScopeFilter: []model.FilterGroup{{Name: "Sales only", Clauses: []model.FilterClause{
+			{SourceOperandName: "department", OperatorName: "EQUALS", Values: []string{"Sales"}}}}}})
+	if err != nil {
+		panic(err)
+	}
+	var apps []any
+	for i, app := range []struct{ id, name, tag, assigned string }{
+		{"5a000000-0000-4000-8000-000000000001", "To Fabrikam \"EU\"", crosstenant.TargetTag + partner, "User"},
+		{"5a000000-0000-4000-8000-000000000002", "Made by hand", "", "User"},
+		{"5a000000-0000-4000-8000-000000000003", "To Fabrikam \"EU\"", crosstenant.TargetTag + partner, "ServicePrincipal"},
+	} {
+		apps = append(apps, map[string]any{"id": app.id, "displayName": app.name, "applicationTemplateId": crosstenant.SyncTemplate,
+			"tags": []any{"WindowsAzureActiveDirectoryIntegratedApp", app.tag}})
+		job := fmt.Sprintf("Azure2Azure.%d", i)
+		f.PutDocument(crosstenant.JobsPath(app.id), entra.Document{"value": []any{map[string]any{"id": job, "templateId": "Azure2Azure",
+			"schedule": map[string]any{"interval": "PT40M", "state": "Active"}}}})
+		f.PutDocument(crosstenant.AssignmentsPath(app.id), entra.Document{"value": []any{
+			map[string]any{"id": "a1", "principalId": leads, "principalType": "Group", "principalDisplayName": "Finance Leads"},
+			map[string]any{"id": "a2", "principalId": alice, "principalType": app.assigned, "principalDisplayName": "Alice\n// not a comment"}}})
+		f.PutDocument(crosstenant.SchemaPath(app.id, job), roundTripped(overridden))
+		f.PutDocument(crosstenant.TemplateSchemaPath(app.id, "Azure2Azure"), schema)
+	}
+	f.PutDocument(crosstenant.ConfigurationAppsPath(), entra.Document{"value": apps})
 	return f
+}
+
+// syncTemplate is the emulator's Azure2Azure template schema.
+func syncTemplate() map[string]any {
+	data, err := os.ReadFile("../sim/azure2azure.json")
+	if err != nil {
+		panic(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(data, &s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// roundTripped is a document as Graph sends it back: through JSON.
+func roundTripped(doc map[string]any) map[string]any {
+	data, _ := json.Marshal(doc)
+	var out map[string]any
+	_ = json.Unmarshal(data, &out)
+	return out
 }
 
 func export(t *testing.T, r entra.Reader, o RenderOptions) ([]File, []string) {
@@ -89,7 +146,8 @@ func export(t *testing.T, r entra.Reader, o RenderOptions) ([]File, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Policies, err = ReadPolicies(context.Background(), r, tenant, "default", true, true, nil); err != nil {
+	if s.Policies, err = ReadCrossTenant(context.Background(), r, CrossTenantOptions{TenantID: tenant, Configuration: "default",
+		Default: true, Partners: true, Jobs: true}); err != nil {
 		t.Fatal(err)
 	}
 	files, notes, err := Render(s, o)
@@ -130,6 +188,20 @@ func TestAwkwardNamesGolden(t *testing.T) {
 	}
 	if n := len(cfg.Desired.CrossTenant.Partners); n != 1 || cfg.Desired.CrossTenant.Default == nil {
 		t.Errorf("%d partners exported and default %v, want 1 and the default", n, cfg.Desired.CrossTenant.Default)
+	}
+	// The job declares what its schema holds: declared again, nothing
+	// changes.
+	if n := len(cfg.Desired.CrossTenant.SyncJobs); n != 1 {
+		t.Fatalf("%d synchronization jobs exported, want 1", n)
+	}
+	for _, j := range cfg.Desired.CrossTenant.SyncJobs {
+		live := awkward().Document(crosstenant.SchemaPath("5a000000-0000-4000-8000-000000000001", "Azure2Azure.0"))
+		if _, changes, err := syncschema.Apply(live, syncschema.FromJob(j)); err != nil || len(changes) > 0 {
+			t.Errorf("the exported job changes its schema: %v %v", changes, err)
+		}
+		if j.TargetTenantID != "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee" || len(j.Scope.Groups) != 1 || len(j.Scope.Users) != 1 {
+			t.Errorf("job = %+v", j)
+		}
 	}
 }
 

@@ -52,6 +52,41 @@ func Keys(groups []entra.Group, tenant, configuration string, taken map[string]b
 	return keys
 }
 
+// uniqueKeys keys objects other than groups: by the key their record
+// gives them when no other has it, else by their name normalised as a
+// group's mailNickname is, else by prefix and the start of their id;
+// unique among them and unused in taken, in an order that does not
+// depend on the order of objects.
+func uniqueKeys[T any](objects []T, id, recorded, name func(T) string, prefix string, taken map[string]bool) map[string]string {
+	keys, used := map[string]string{}, maps.Clone(taken)
+	if used == nil {
+		used = map[string]bool{}
+	}
+	for _, o := range objects {
+		if k := recorded(o); k != "" && !used[k] {
+			keys[id(o)], used[k] = k, true
+		}
+	}
+	rest := slices.Clone(objects)
+	slices.SortFunc(rest, func(a, b T) int { return strings.Compare(strings.ToLower(id(a)), strings.ToLower(id(b))) })
+	for _, o := range rest {
+		oid := strings.ToLower(id(o))
+		if _, done := keys[id(o)]; done {
+			continue
+		}
+		base := prefix + "-" + oid[:min(8, len(oid))]
+		if n := baseKey(name(o)); n != "group" {
+			base = n
+		}
+		key := base
+		if used[key] {
+			key = suffixed(base, oid, used)
+		}
+		keys[id(o)], used[key] = key, true
+	}
+	return keys
+}
+
 // suffixed is base with the group's id appended: its first eight
 // characters, or all of it in the unlikely case those are taken too.
 func suffixed(base, id string, used map[string]bool) string {

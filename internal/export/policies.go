@@ -18,17 +18,19 @@ const (
 	defaultPath  = crosstenant.DefaultPath
 )
 
-// Policies is the cross-tenant access policy an export read.
+// Policies is the cross-tenant configuration an export read.
 type Policies struct {
 	// Default is the tenant default; nil when it was not asked for.
 	Default entra.Document
 	// Partners are the partner configurations to export, each with its
 	// identity-sync policy (nil when it has none).
 	Partners []Partner
-	// Skipped are partners another configuration manages.
+	// Jobs are the cross-tenant synchronization jobs to export.
+	Jobs []SyncJob
+	// Skipped say which partners and jobs were left out, and why.
 	Skipped []string
 
-	partnersRead int
+	rounds int // the round trips the read needs at least
 }
 
 // Partner is one partner configuration.
@@ -38,29 +40,108 @@ type Partner struct {
 	Key string
 }
 
-// ReadPolicies reads the default policy and every partner with its
-// identity-sync policy: two round trips, plus one per ten partners.
-// declared says whether the existing configuration declares a partner
-// tenant already (nil when there is none); such partners are skipped.
-func ReadPolicies(ctx context.Context, r entra.Reader, tenant, configuration string, withDefault, withPartners bool, declared func(tid string) bool) (*Policies, error) {
+// CrossTenantOptions say what of the cross-tenant configuration to read.
+type CrossTenantOptions struct {
+	TenantID, Configuration string
+	Default, Partners, Jobs bool
+	// Existing is the configuration export writes into (nil when none):
+	// what it declares already is skipped.
+	Existing *model.Desired
+	// Targets are the target tenants of configuration apps that carry no
+	// record of theirs, by service principal id (lower case).
+	Targets map[string]string
+}
+
+// ReadCrossTenant reads the default policy, the partners with their
+// identity-sync policies and the synchronization jobs with everything
+// their declaration needs. Reads that do not depend on each other share
+// round trips: three in all (lists; identity sync, jobs and
+// assignments; schemas), each of them $batches of 20.
+func ReadCrossTenant(ctx context.Context, r entra.Reader, o CrossTenantOptions) (*Policies, error) {
 	p := &Policies{}
-	if withDefault {
-		docs, err := r.Documents(ctx, []string{defaultPath})
-		if err != nil {
-			return nil, fmt.Errorf("reading the default cross-tenant policy: %w", err)
-		}
-		p.Default = docs[defaultPath]
+	ownershipPath := "organization/" + o.TenantID + "/extensions"
+	var first []string
+	if o.Default {
+		first = append(first, defaultPath)
 	}
-	if !withPartners {
+	if o.Partners || o.Jobs {
+		first = append(first, ownershipPath)
+	}
+	if o.Partners {
+		first = append(first, partnersPath)
+	}
+	if o.Jobs {
+		first = append(first, crosstenant.ConfigurationAppsPath())
+	}
+	if len(first) == 0 {
 		return p, nil
 	}
-	own, err := plan.ReadOwnership(ctx, r, tenant, configuration)
+	p.rounds = rounds(len(first))
+	docs, err := r.Documents(ctx, first)
 	if err != nil {
-		return nil, fmt.Errorf("reading ownership records: %w", err)
+		return nil, fmt.Errorf("reading the cross-tenant configuration: %w", err)
 	}
-	docs, err := r.Collection(ctx, partnersPath)
+	p.Default = docs[defaultPath]
+	own := plan.ParseOwnership(items(docs[ownershipPath]), o.TenantID, o.Configuration)
+	var next []string
+	if o.Partners {
+		next = p.keepPartners(items(docs[partnersPath]), own, o.Existing)
+	}
+	var jobs *jobReader
+	if o.Jobs {
+		jobs = &jobReader{own: own, existing: o.Existing, targets: o.Targets, p: p}
+		next = append(next, jobs.keepApps(items(docs[crosstenant.ConfigurationAppsPath()]))...)
+	}
+	if len(next) == 0 {
+		return p, nil
+	}
+	p.rounds += rounds(len(next))
+	second, err := r.Documents(ctx, next)
 	if err != nil {
-		return nil, fmt.Errorf("listing cross-tenant partners: %w", err)
+		return nil, fmt.Errorf("reading identity-sync policies and synchronization jobs: %w", err)
+	}
+	for i := range p.Partners {
+		p.Partners[i].Sync = second[crosstenant.IdentitySyncPath(tenantOf(p.Partners[i]))]
+	}
+	if jobs == nil {
+		return p, nil
+	}
+	third := jobs.keepJobs(second)
+	if len(third) == 0 {
+		return p, nil
+	}
+	p.rounds += rounds(len(third))
+	schemas, err := r.Documents(ctx, third)
+	if err != nil {
+		return nil, fmt.Errorf("reading synchronization schemas: %w", err)
+	}
+	jobs.declare(schemas)
+	return p, nil
+}
+
+// rounds is the round trips n reads take at least: $batches of 20.
+func rounds(n int) int { return ceilDiv(n, batchSize) }
+
+// items are a collection's documents.
+func items(doc entra.Document) []entra.Document {
+	list, _ := doc["value"].([]any)
+	var out []entra.Document
+	for _, it := range list {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// keepPartners keeps the partners to export and returns the paths of
+// their identity-sync policies.
+func (p *Policies) keepPartners(docs []entra.Document, own *plan.Ownership, existing *model.Desired) []string {
+	declared := map[string]bool{}
+	if existing != nil {
+		for _, pt := range existing.CrossTenant.Partners {
+			declared[strings.ToLower(pt.TenantID)] = true
+		}
 	}
 	var paths []string
 	for _, d := range docs {
@@ -69,7 +150,7 @@ func ReadPolicies(ctx context.Context, r entra.Reader, tenant, configuration str
 			p.Skipped = append(p.Skipped, fmt.Sprintf("skipped partner %s: managed by configuration %q", tid, owner))
 			continue
 		}
-		if declared != nil && declared(tid) {
+		if declared[strings.ToLower(tid)] {
 			p.Skipped = append(p.Skipped, fmt.Sprintf("skipped partner %s: the configuration already declares it", tid))
 			continue
 		}
@@ -77,15 +158,7 @@ func ReadPolicies(ctx context.Context, r entra.Reader, tenant, configuration str
 		p.Partners = append(p.Partners, Partner{Doc: d, Key: claim.Key})
 		paths = append(paths, crosstenant.IdentitySyncPath(tid))
 	}
-	p.partnersRead = len(paths)
-	syncs, err := r.Documents(ctx, paths)
-	if err != nil {
-		return nil, fmt.Errorf("reading identity-sync policies: %w", err)
-	}
-	for i := range p.Partners {
-		p.Partners[i].Sync = syncs[paths[i]]
-	}
-	return p, nil
+	return paths
 }
 
 // schemaFields are the fields of each policy setting the schema declares,
@@ -99,8 +172,9 @@ var schemaFields = map[string][]string{
 	"devices":                      {"mode", "rule"},
 }
 
-// renderPolicies writes crossTenant: the default policy and partners.
-func renderPolicies(b *bytes.Buffer, p *Policies, groupKey func(string) (string, bool)) {
+// renderPolicies writes crossTenant: the default policy, partners and
+// synchronization jobs, with keys not in taken.
+func renderPolicies(b *bytes.Buffer, p *Policies, taken map[model.Kind]map[string]bool, groupKey func(string) (string, bool)) {
 	b.WriteString("crossTenant: {\n")
 	if p.Default != nil {
 		b.WriteString("// The tenant-wide default: every setting as it is now.\ndefault: {\n")
@@ -109,7 +183,7 @@ func renderPolicies(b *bytes.Buffer, p *Policies, groupKey func(string) (string,
 	}
 	if len(p.Partners) > 0 {
 		b.WriteString("partners: {\n")
-		keys := partnerKeys(p.Partners)
+		keys := partnerKeys(p.Partners, taken[model.KindPartner])
 		order := slices.Clone(p.Partners)
 		slices.SortFunc(order, func(a, c Partner) int { return strings.Compare(keys[tenantOf(a)], keys[tenantOf(c)]) })
 		for _, pt := range order {
@@ -135,6 +209,9 @@ func renderPolicies(b *bytes.Buffer, p *Policies, groupKey func(string) (string,
 		}
 		b.WriteString("}\n")
 	}
+	if len(p.Jobs) > 0 {
+		renderJobs(b, p.Jobs, taken[model.KindSyncJob], groupKey)
+	}
 	b.WriteString("}\n")
 }
 
@@ -142,31 +219,9 @@ func tenantOf(p Partner) string { s, _ := p.Doc["tenantId"].(string); return str
 
 // partnerKeys keys partners by their record's key, else their
 // identity-sync policy's name, else their tenant id's first characters.
-func partnerKeys(ps []Partner) map[string]string {
-	keys, used := map[string]string{}, map[string]bool{}
-	for _, p := range ps {
-		if p.Key != "" && !used[p.Key] {
-			keys[tenantOf(p)], used[p.Key] = p.Key, true
-		}
-	}
-	rest := slices.Clone(ps)
-	slices.SortFunc(rest, func(a, c Partner) int { return strings.Compare(tenantOf(a), tenantOf(c)) })
-	for _, p := range rest {
-		tid := tenantOf(p)
-		if _, done := keys[tid]; done {
-			continue
-		}
-		base := "tenant-" + tid[:min(8, len(tid))]
-		if name, _ := p.Sync["displayName"].(string); baseKey(name) != "group" {
-			base = baseKey(name)
-		}
-		key := base
-		if used[key] {
-			key = suffixed(base, tid, used)
-		}
-		keys[tid], used[key] = key, true
-	}
-	return keys
+func partnerKeys(ps []Partner, taken map[string]bool) map[string]string {
+	return uniqueKeys(ps, tenantOf, func(p Partner) string { return p.Key },
+		func(p Partner) string { s, _ := p.Sync["displayName"].(string); return s }, "tenant", taken)
 }
 
 // settings writes the policy settings of a document.

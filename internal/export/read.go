@@ -85,10 +85,9 @@ func (s *Snapshot) Bound() int {
 			ceilDiv(ceilDiv(s.deviceNames, inValues), batchSize)
 	}
 	if p := s.Policies; p != nil {
-		// The default, the ownership records and the partner listing
-		// are independent (one round trip at best); identity-sync
-		// policies follow, twenty per $batch.
-		n += 1 + ceilDiv(p.partnersRead, batchSize)
+		// The listings, then what each listed object needs, then the
+		// job schemas: each a step that depends on the one before.
+		n += p.rounds
 	}
 	return n
 }

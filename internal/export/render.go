@@ -30,9 +30,9 @@ type RenderOptions struct {
 	// when the existing configuration has them); CrossTenantFile, the
 	// file of the cross-tenant policy, written when it was read.
 	GroupsFile, TenantFile, CrossTenantFile string
-	// Taken are the keys the existing configuration declares elsewhere:
-	// no exported group takes one.
-	Taken map[string]bool
+	// Taken are the keys of each kind the existing configuration
+	// declares elsewhere: no exported object takes one.
+	Taken map[model.Kind]map[string]bool
 }
 
 // File is one file of the exported configuration.
@@ -44,7 +44,7 @@ type File struct {
 // Render writes the snapshot as CUE files formatted by CUE's formatter,
 // and notes for the administrator about what was left out and why.
 func Render(s *Snapshot, o RenderOptions) ([]File, []string, error) {
-	keys := Keys(s.Groups, s.TenantID, o.Configuration, o.Taken)
+	keys := Keys(s.Groups, s.TenantID, o.Configuration, o.Taken[model.KindGroup])
 	refKey := func(id string) (string, bool) {
 		if k, ok := keys[id]; ok {
 			return k, true
@@ -78,16 +78,16 @@ func Render(s *Snapshot, o RenderOptions) ([]File, []string, error) {
 		files = append(files, f)
 	}
 
-	if s.Policies != nil && (s.Policies.Default != nil || len(s.Policies.Partners) > 0) && o.CrossTenantFile != "" {
+	if p := s.Policies; p != nil && (p.Default != nil || len(p.Partners) > 0 || len(p.Jobs) > 0) && o.CrossTenantFile != "" {
 		var b bytes.Buffer
-		fmt.Fprintf(&b, `// The cross-tenant access policy of tenant %s,
-// exported by entrasync export. Every partner carries adopt: true, so the
-// first apply only records it as managed.
+		fmt.Fprintf(&b, `// The cross-tenant configuration of tenant %s,
+// exported by entrasync export. Every partner and synchronization job is
+// adopted, so the first apply only records it as managed.
 
 package %s
 
 `, s.TenantID, o.Package)
-		renderPolicies(&b, s.Policies, refKey)
+		renderPolicies(&b, p, o.Taken, refKey)
 		f, err := formatted(o.CrossTenantFile, b.Bytes())
 		if err != nil {
 			return nil, nil, err
