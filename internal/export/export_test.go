@@ -293,3 +293,42 @@ func TestKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestUniqueKeys: partners and jobs are keyed by their record's key, else
+// their name, never by a key the existing configuration uses, and
+// whatever order Graph lists them in.
+func TestUniqueKeys(t *testing.T) {
+	type obj struct{ id, recorded, name string }
+	tests := []struct {
+		name  string
+		objs  []obj
+		taken []string
+		want  map[string]string
+	}{
+		{"by name", []obj{{"a1", "", "Fabrikam EU"}}, nil, map[string]string{"a1": "fabrikam-eu"}},
+		{"record wins", []obj{{"a1", "old", "Fabrikam"}}, nil, map[string]string{"a1": "old"}},
+		{"no usable name", []obj{{"A1B2C3D4E5", "", "+++"}}, nil, map[string]string{"A1B2C3D4E5": "job-a1b2c3d4"}},
+		{"same name: lowest id keeps it", []obj{{"b2", "", "Fabrikam"}, {"a1", "", "fabrikam"}}, nil,
+			map[string]string{"a1": "fabrikam", "b2": "fabrikam-b2"}},
+		{"taken by the existing configuration", []obj{{"a1", "", "Fabrikam"}}, []string{"fabrikam"},
+			map[string]string{"a1": "fabrikam-a1"}},
+		{"a record's key taken is not reused", []obj{{"a1", "fabrikam", "x"}}, []string{"fabrikam"},
+			map[string]string{"a1": "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			taken := map[string]bool{}
+			for _, k := range tt.taken {
+				taken[k] = true
+			}
+			got := uniqueKeys(tt.objs, func(o obj) string { return o.id }, func(o obj) string { return o.recorded },
+				func(o obj) string { return o.name }, "job", taken)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Error(diff)
+			}
+			if len(taken) != len(tt.taken) {
+				t.Error("uniqueKeys changed the taken set")
+			}
+		})
+	}
+}
