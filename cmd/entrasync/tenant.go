@@ -54,6 +54,11 @@ func openTenant(ctx context.Context, spec cli.TenantSpec) (cli.Tenant, error) {
 // length of one command, through the real Graph client. Behaviour
 // switches come from ENTRASYNC_SIM_* variables (see README).
 func openSim(spec cli.TenantSpec, path string) (cli.Tenant, error) {
+	if h, held := sim.Held(path); held {
+		// Two emulators on one file: the last to save would drop the
+		// other's changes. The running one serves this command as well.
+		return cli.Tenant{}, fmt.Errorf("%w; to use it, pass --graph-url %s instead of --tenant sim:%s", sim.HeldError{Path: path, Holder: h}, h.URL, path)
+	}
 	st, err := sim.LoadState(path)
 	if err != nil {
 		return cli.Tenant{}, err

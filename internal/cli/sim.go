@@ -80,6 +80,9 @@ func (a *app) runSimServe(cmd *cobra.Command, f *simServeFlags) error {
 	if host, _, err := net.SplitHostPort(f.addr); err != nil || !net.ParseIP(host).IsLoopback() && host != "localhost" {
 		return fmt.Errorf("--addr %s: the emulator only listens on loopback addresses", f.addr)
 	}
+	if h, held := sim.Held(f.state); held {
+		return sim.HeldError{Path: f.state, Holder: h}
+	}
 	st, err := sim.LoadState(f.state)
 	if err != nil {
 		return err
@@ -105,7 +108,14 @@ func (a *app) runSimServe(cmd *cobra.Command, f *simServeFlags) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(a.stdio.Out, "http://%s/v1.0\n%s\n%s\n", ln.Addr(), auth.URL, f.caFile)
+	graphURL := fmt.Sprintf("http://%s/v1.0", ln.Addr())
+	release, err := sim.Hold(f.state, graphURL)
+	if err != nil {
+		_ = hs.Close()
+		return err
+	}
+	defer release()
+	fmt.Fprintf(a.stdio.Out, "%s\n%s\n%s\n", graphURL, auth.URL, f.caFile)
 
 	select {
 	case <-cmd.Context().Done():
@@ -178,14 +188,7 @@ func (a *app) simEditCmd(add bool) *cobra.Command {
 		Example: "  entrasync sim " + name + " --state tenant.json --group vpn-users --member dave@contoso.com",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sim.LoadState(state)
-			if err != nil {
-				return err
-			}
-			if err := sim.EditMember(st, group, member, add, owner); err != nil {
-				return err
-			}
-			return sim.SaveState(state, st)
+			return sim.Edit(state, func(st *sim.State) error { return sim.EditMember(st, group, member, add, owner) })
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "tenant state file (required)")
@@ -209,20 +212,18 @@ func (a *app) simSetUserCmd() *cobra.Command {
 		Example: "  entrasync sim set-user --state tenant.json --user erin@contoso.com --set department=Sales",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sim.LoadState(state)
-			if err != nil {
-				return err
-			}
-			for _, kv := range set {
-				name, value, ok := strings.Cut(kv, "=")
-				if !ok || name == "" {
-					return fmt.Errorf("--set %q: want NAME=VALUE", kv)
+			return sim.Edit(state, func(st *sim.State) error {
+				for _, kv := range set {
+					name, value, ok := strings.Cut(kv, "=")
+					if !ok || name == "" {
+						return fmt.Errorf("--set %q: want NAME=VALUE", kv)
+					}
+					if err := sim.SetUserProperty(st, user, name, value); err != nil {
+						return err
+					}
 				}
-				if err := sim.SetUserProperty(st, user, name, value); err != nil {
-					return err
-				}
-			}
-			return sim.SaveState(state, st)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "tenant state file (required)")

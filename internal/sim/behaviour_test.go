@@ -446,3 +446,19 @@ func TestPersistence(t *testing.T) {
 		t.Error("duplicate user id accepted")
 	}
 }
+
+// TestHandlerPanicIsA500: a bug in a handler reaches the client as Graph's
+// internal error (500 with an error body), on its own item of a $batch,
+// and the server keeps serving; never a dropped connection.
+func TestHandlerPanicIsA500(t *testing.T) {
+	ts, s := fixture(t, 0, Options{})
+	s.mux.HandleFunc("GET /v1.0/panics", func(http.ResponseWriter, *http.Request) { panic("a bug") })
+	run(t, ts, []exchange{
+		{name: "direct", method: "GET", path: "/v1.0/panics", status: 500,
+			contains: []string{`"code":"Service_InternalServerError"`, `"request-id"`}},
+		{name: "in a batch", method: "POST", path: "/v1.0/$batch", status: 200,
+			body:     `{"requests":[{"id":"1","method":"GET","url":"/panics"},{"id":"2","method":"GET","url":"/users?$top=1"}]}`,
+			contains: []string{`{"id":"1","status":500`, `"Service_InternalServerError"`, `{"id":"2","status":200`}},
+		{name: "still serving", method: "GET", path: "/v1.0/users?$top=1", status: 200},
+	})
+}

@@ -10,6 +10,8 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -173,7 +175,7 @@ func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem b
 	_, pattern := s.mux.Handler(r)
 	if pattern == batchRoute {
 		// The envelope costs nothing; each item is charged as it runs (Graph docs: JSON batching).
-		s.mux.ServeHTTP(w, r)
+		s.handle(&statusWriter{ResponseWriter: w, status: http.StatusOK}, r)
 		s.stats.record(r.Method, pattern, 0, 0, http.StatusOK, false)
 		return
 	}
@@ -197,7 +199,7 @@ func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem b
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rec, r)
+	s.handle(rec, r)
 	if writes > 0 && rec.status < 300 {
 		s.writesDone++
 		s.logWrite(r, body)
@@ -224,11 +226,40 @@ func (s *Server) logWrite(r *http.Request, body []byte) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	wrote  bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
+	w.status, w.wrote = code, true
 	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// handle runs the route's handler. A handler that panics is a bug of the
+// emulator, but a client sees what Graph sends for its own internal
+// errors, a 500 with an error body (in a $batch, on that item only), never
+// a dropped connection; the panic and its stack go to standard error.
+func (s *Server) handle(w *statusWriter, r *http.Request) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		fmt.Fprintf(os.Stderr, "sim: %s %s: handler panicked: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+		if w.wrote {
+			// Too late for a status: end the response where it stands.
+			return
+		}
+		writeError(w, r, http.StatusInternalServerError, "Service_InternalServerError", "Encountered an internal server error.")
+	}()
+	s.mux.ServeHTTP(w, r)
 }
 
 // latency and fault read their switches under faultMu: Configure may

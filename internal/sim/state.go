@@ -3,11 +3,14 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // State is the JSON document of a --state file: the whole emulated tenant.
@@ -164,26 +167,102 @@ func LoadState(path string) (*State, error) {
 }
 
 // SaveState writes st atomically: a reader never sees half a file, and a
-// crash leaves the previous state.
+// crash leaves the previous state. The file keeps its mode (a new one is
+// 0644).
 func SaveState(path string, st *State) error {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), mode)); err != nil {
 		os.Remove(tmp.Name())
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// A running `sim serve` holds its state file: it saves its own copy over
+// the file, so an edit made to the file meanwhile would be lost. It says so
+// in a file next to it, which edits of the state file check.
+
+// HoldPath is the file that says a server holds the state file at path.
+func HoldPath(path string) string { return path + ".serving" }
+
+// Holder is the server holding a state file.
+type Holder struct {
+	PID int    `json:"pid"`
+	URL string `json:"url"` // the server's Graph root
+}
+
+// Hold records that the server at url holds the state file at path; it
+// fails when another server that still answers holds it. release removes
+// the record.
+func Hold(path, url string) (release func(), err error) {
+	if h, ok := Held(path); ok {
+		return nil, HeldError{Path: path, Holder: h}
+	}
+	data, _ := json.Marshal(Holder{PID: os.Getpid(), URL: url})
+	if err := os.WriteFile(HoldPath(path), data, 0o644); err != nil {
+		return nil, err
+	}
+	return func() { _ = os.Remove(HoldPath(path)) }, nil
+}
+
+// Held reports the server holding the state file at path. A record left by
+// a server that no longer answers (it was killed) does not count.
+func Held(path string) (Holder, bool) {
+	data, err := os.ReadFile(HoldPath(path))
+	if err != nil {
+		return Holder{}, false
+	}
+	var h Holder
+	if json.Unmarshal(data, &h) != nil || h.URL == "" {
+		return Holder{}, false
+	}
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(strings.TrimSuffix(h.URL, "/v1.0") + "/_sim/config")
+	if err != nil {
+		return Holder{}, false
+	}
+	resp.Body.Close()
+	return h, true
+}
+
+// HeldError refuses to edit a state file a server holds.
+type HeldError struct {
+	Path   string
+	Holder Holder
+}
+
+func (e HeldError) Error() string {
+	return fmt.Sprintf("%s is held by `entrasync sim serve` (pid %d, %s), which saves its own copy over it: stop the server first, or make the change through Graph at %s",
+		e.Path, e.Holder.PID, e.Holder.URL, e.Holder.URL)
+}
+
+// Edit loads the state file at path, changes it and saves it, unless a
+// running server holds it.
+func Edit(path string, change func(*State) error) error {
+	if h, ok := Held(path); ok {
+		return HeldError{Path: path, Holder: h}
+	}
+	st, err := LoadState(path)
+	if err != nil {
+		return err
+	}
+	if err := change(st); err != nil {
+		return err
+	}
+	return SaveState(path, st)
 }
 
 func lower(s string) string { return strings.ToLower(s) }
