@@ -62,10 +62,15 @@ reliability:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
 
+# Minimising a new input is capped by count: by time (the default, 60s)
+# the workers sit minimising large inputs and stop exploring.
+FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x -fuzz
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./internal/config
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/odata
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/dynrule
+	$(FUZZ) FuzzLoad ./internal/config
+	$(FUZZ) FuzzParse ./internal/odata
+	$(FUZZ) FuzzParse ./internal/dynrule
+	$(FUZZ) FuzzDecode ./internal/plan
+	$(FUZZ) FuzzRequest ./internal/sim
 
 demo: build
 	./examples/demo/demo.sh $(BIN)

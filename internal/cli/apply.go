@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -191,17 +190,14 @@ func readPlan(file string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p plan.Plan
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("%s: not a plan: %w", file, err)
+	p, err := plan.Decode(data)
+	switch {
+	case errors.Is(err, plan.ErrEdited):
+		return nil, fmt.Errorf("%s was %w; nothing was applied: run plan again", file, err)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	if p.FormatVersion != plan.FormatVersion {
-		return nil, fmt.Errorf("%s: plan format %q; this entrasync reads format %q", file, p.FormatVersion, plan.FormatVersion)
-	}
-	if p.Digest == "" || p.Digest != p.ComputeDigest() {
-		return nil, fmt.Errorf("%s was changed after plan wrote it (its digest does not match its content); nothing was applied: run plan again", file)
-	}
-	return &p, nil
+	return p, nil
 }
 
 // confirm asks on a terminal; elsewhere it refuses, so an unattended

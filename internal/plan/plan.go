@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/entrasync/entrasync/internal/entra"
 	"github.com/entrasync/entrasync/internal/model"
@@ -230,3 +232,24 @@ func (p *Plan) ComputeDigest() string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+// Decode reads a saved plan: JSON of this format whose digest matches its
+// content. A plan file is input from disk, an artifact store or another
+// job, so anything else is an error, never a plan.
+func Decode(data []byte) (*Plan, error) {
+	var p Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("not a plan: %w", err)
+	}
+	if p.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("plan format %q; this entrasync reads format %q", p.FormatVersion, FormatVersion)
+	}
+	if p.Digest == "" || p.Digest != p.ComputeDigest() {
+		return nil, ErrEdited
+	}
+	return &p, nil
+}
+
+// ErrEdited is the error of a plan whose content does not match its
+// digest.
+var ErrEdited = errors.New("changed after plan wrote it (its digest does not match its content)")

@@ -24,6 +24,9 @@ type Options struct {
 	// every SaveDelay, and on Close).
 	StatePath string
 	SaveDelay time.Duration
+	// OnPanic is told of a handler that panicked (the client got a 500);
+	// nil prints it with its stack to standard error. Fuzzing fails on it.
+	OnPanic func(v any, stack []byte)
 
 	// Latency is added to every request, plus up to Jitter at random.
 	Latency, Jitter time.Duration
@@ -252,7 +255,11 @@ func (s *Server) handle(w *statusWriter, r *http.Request) {
 		if v == http.ErrAbortHandler {
 			panic(v)
 		}
-		fmt.Fprintf(os.Stderr, "sim: %s %s: handler panicked: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+		if s.opts.OnPanic != nil {
+			s.opts.OnPanic(v, debug.Stack())
+		} else {
+			fmt.Fprintf(os.Stderr, "sim: %s %s: handler panicked: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+		}
 		if w.wrote {
 			// Too late for a status: end the response where it stands.
 			return
