@@ -292,7 +292,7 @@ func (r *run) do(ctx context.Context) (*Report, error) {
 	var marks batch
 	for _, key := range creates.addrs {
 		if id := r.ids[key]; id != "" && len(r.errs[key]) == 0 {
-			marks.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.markerFor(key)}, key)
+			marks.add(entra.Op{Kind: entra.OpSetMarker, GroupID: id, Marker: r.markerFor(key), NewMarker: true}, key)
 			marked[key] = true
 		}
 	}

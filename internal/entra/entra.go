@@ -284,6 +284,10 @@ type Op struct {
 	// IDs are the member or owner object ids to add or remove.
 	IDs    []string
 	Marker *Marker
+	// NewMarker says the group was created moments ago and has no marker
+	// yet: OpSetMarker creates it at once rather than first trying to
+	// update it.
+	NewMarker bool
 	// Request is the request of an OpRequest.
 	Request *Request
 }

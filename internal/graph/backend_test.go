@@ -158,7 +158,18 @@ func TestCreateThroughGraph(t *testing.T) {
 			Membership: &model.Membership{Mode: model.ModeFull, Users: []string{"a@contoso.com", "b@contoso.com"}, Devices: []string{"DeviceA"}}},
 	}}
 	history := map[string]*model.Desired{"c1": d}
+	srv.ResetStats()
 	planApply(t, b, history, "c1", plan.Options{})
+	// A new group's marker is created at once: no update answered 404
+	// first.
+	for _, r := range srv.Stats().Routes {
+		if strings.Contains(r.Route, "/extensions") && r.Errors > 0 {
+			t.Errorf("%s: %d errors", r.Route, r.Errors)
+		}
+		if strings.HasPrefix(r.Route, "PATCH") && strings.Contains(r.Route, "/extensions") {
+			t.Errorf("new groups' markers were updated, not created: %+v", r)
+		}
+	}
 	if p := planApply(t, b, history, "c1", plan.Options{}); p.HasChanges() {
 		t.Fatalf("not converged after create: %+v", p.Groups)
 	}

@@ -166,23 +166,39 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 		}
 		return out
 	case entra.OpSetMarker:
+		// An open extension is created by POST and changed by PATCH
+		// (Graph docs: opentypeextension-post-opentypeextension, -update).
+		// A marker is updated, and created when that answers 404; a new
+		// group's is created, and updated when that answers 409 (an
+		// earlier attempt's POST that did arrive).
 		fields := op.Marker.Fields()
 		path := g + "/extensions/" + entra.MarkerExtension
-		return []*step{one(b.body(abstractions.PATCH, path, fields), nil, func(s *step, res *entra.Result) []*step {
-			if e := s.c.failed(); e != nil && notFound(e) {
-				create := map[string]any{"@odata.type": "microsoft.graph.openTypeExtension", "extensionName": entra.MarkerExtension}
-				for k, v := range fields {
-					create[k] = v
-				}
-				return []*step{one(b.body(abstractions.POST, g+"/extensions", create), nil, answer(never))}
-			}
-			answer(never)(s, res)
-			return nil
-		})}
+		create := map[string]any{"@odata.type": "microsoft.graph.openTypeExtension", "extensionName": entra.MarkerExtension}
+		for k, v := range fields {
+			create[k] = v
+		}
+		post := func() *step { return one(b.body(abstractions.POST, g+"/extensions", create), nil, answer(never)) }
+		patch := func() *step { return one(b.body(abstractions.PATCH, path, fields), nil, answer(never)) }
+		if op.NewMarker {
+			return []*step{fallback(post(), func(e *graphError) bool { return e.Status == 409 }, patch)}
+		}
+		return []*step{fallback(patch(), notFound, post)}
 	case entra.OpRequest:
 		return []*step{b.requestStep(i, op.Request)}
 	}
 	return []*step{{c: &call{err: errUnsupported(op.Kind)}, op: i, then: answer(never)}}
+}
+
+// fallback is first, followed by then when first fails as when says.
+func fallback(first *step, when func(*graphError) bool, then func() *step) *step {
+	answered := first.then
+	first.then = func(s *step, res *entra.Result) []*step {
+		if e := s.c.failed(); e != nil && when(e) {
+			return []*step{then()}
+		}
+		return answered(s, res)
+	}
+	return first
 }
 
 type errUnsupported entra.OpKind
