@@ -354,7 +354,7 @@ func staleObjects(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, 
 	}
 	// Every configuration's record, so that a step never touches what
 	// another configuration manages.
-	exts, err := r.Collection(ctx, "organization/"+p.Tenant+"/extensions")
+	exts, err := r.Collection(ctx, plan.OwnershipRecords(p.Tenant))
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +405,7 @@ func refuseStep(p *plan.Plan, own *plan.Ownership, docs map[string]entra.Documen
 	recordPath := plan.OwnershipPath(p.Tenant, p.Configuration)
 	sp := servicePrincipalOf(path)
 	switch {
-	case path == recordPath || (path == "organization/"+p.Tenant+"/extensions" && s.Request.Method == "POST"):
+	case path == recordPath || (path == plan.OwnershipRecords(p.Tenant) && s.Request.Method == "POST"):
 		if s.Request.Method == "DELETE" {
 			return "the ownership record is never deleted"
 		}

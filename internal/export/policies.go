@@ -59,7 +59,7 @@ type CrossTenantOptions struct {
 // assignments; schemas), each of them $batches of 20.
 func ReadCrossTenant(ctx context.Context, r entra.Reader, o CrossTenantOptions) (*Policies, error) {
 	p := &Policies{}
-	ownershipPath := "organization/" + o.TenantID + "/extensions"
+	ownershipPath := plan.OwnershipRecords(o.TenantID)
 	var first []string
 	if o.Default {
 		first = append(first, defaultPath)

@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -65,6 +66,15 @@ func (j *jobReader) keepApps(apps []entra.Document) []string {
 		}
 	}
 	slices.SortFunc(apps, func(a, b entra.Document) int { return strings.Compare(str(a["id"]), str(b["id"])) })
+	listed := map[string]bool{}
+	for _, app := range apps {
+		listed[strings.ToLower(str(app["id"]))] = true
+	}
+	for _, sp := range slices.Sorted(maps.Keys(j.targets)) {
+		if !listed[sp] {
+			j.p.Skipped = append(j.p.Skipped, fmt.Sprintf("--sync-target %s names no cross-tenant synchronization configuration app of the tenant", sp))
+		}
+	}
 	var paths []string
 	for _, app := range apps {
 		id := strings.ToLower(str(app["id"]))

@@ -73,12 +73,16 @@ type Ownership struct {
 
 // OwnershipPath is the path of a configuration's record.
 func OwnershipPath(tenant, configuration string) string {
-	return "organization/" + tenant + "/extensions/" + OwnershipExtension + configuration
+	return OwnershipRecords(tenant) + "/" + OwnershipExtension + configuration
 }
+
+// OwnershipRecords is the collection the ownership records are in: the
+// organization's open extensions.
+func OwnershipRecords(tenant string) string { return "organization/" + tenant + "/extensions" }
 
 // ReadOwnership reads every configuration's record (one request).
 func ReadOwnership(ctx context.Context, r entra.Reader, tenant, configuration string) (*Ownership, error) {
-	docs, err := r.Collection(ctx, "organization/"+tenant+"/extensions")
+	docs, err := r.Collection(ctx, OwnershipRecords(tenant))
 	if err != nil {
 		return nil, fmt.Errorf("reading the ownership records: %w", err)
 	}
@@ -301,7 +305,7 @@ func (o *Ownership) change(after []Claim, st Stamp) (*ObjectChange, error) {
 		if o.live == nil && len(c.Steps) == 0 {
 			body["@odata.type"] = "microsoft.graph.openTypeExtension"
 			body["extensionName"] = OwnershipExtension + o.configuration
-			return entra.Request{Method: "POST", Path: "organization/" + o.tenant + "/extensions", Body: body}
+			return entra.Request{Method: "POST", Path: OwnershipRecords(o.tenant), Body: body}
 		}
 		return entra.Request{Method: "PATCH", Path: path, Body: body}
 	}
