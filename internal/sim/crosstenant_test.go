@@ -80,5 +80,9 @@ func TestOrganizationExtensions(t *testing.T) {
 		{name: "patch", method: "PATCH", path: org + "/dev.entrasync.objects.x", body: `{"objects":["b"]}`, status: 204},
 		{name: "get", method: "GET", path: org + "/dev.entrasync.objects.x", status: 200, contains: []string{`"objects":["b"]`}},
 		{name: "another organization", method: "GET", path: "/v1.0/organization/" + fabrikam + "/extensions", status: 404},
+		// Get organization (organization-get): by id, with $select.
+		{name: "by id", method: "GET", path: "/v1.0/organization/8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10?$select=id,verifiedDomains", status: 200,
+			contains: []string{`"id":"8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10"`, `"verifiedDomains":[`}, absent: []string{`"displayName"`}},
+		{name: "another organization by id", method: "GET", path: "/v1.0/organization/" + fabrikam, status: 404},
 	})
 }

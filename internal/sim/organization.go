@@ -3,13 +3,41 @@ package sim
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // GET /organization (Graph's organization resource, "List organization"):
 // a collection with the one tenant the caller is signed in to. entrasync
 // reads it once per run to prove it reached the tenant it was pointed at.
+// GET /organization/{id} ("Get organization") reads it by id.
 func (s *Server) routeOrganization() {
 	s.mux.HandleFunc("GET /v1.0/organization", s.listOrganization)
+	s.mux.HandleFunc("GET /v1.0/organization/{id}", s.getOrganization)
+}
+
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.PathValue("id"), s.t.id) {
+		notFound(w, r, r.PathValue("id"))
+		return
+	}
+	lq, ok := parseList(w, r)
+	if !ok {
+		return
+	}
+	body := project(s.organization(), lq.sel, organizationProperties)
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#organization/$entity"
+	writeJSON(w, http.StatusOK, body)
+}
+
+// organizationProperties are what the emulator holds of the organization.
+var organizationProperties = []string{"id", "displayName", "verifiedDomains"}
+
+func (s *Server) organization() map[string]any {
+	domains := []any{}
+	if s.t.domain != "" {
+		domains = append(domains, map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed"})
+	}
+	return map[string]any{"id": s.t.id, "displayName": s.t.domain, "verifiedDomains": domains}
 }
 
 func (s *Server) listOrganization(w http.ResponseWriter, r *http.Request) {
@@ -17,16 +45,11 @@ func (s *Server) listOrganization(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	domains := []any{}
-	if s.t.domain != "" {
-		domains = append(domains, map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed"})
-	}
 	if msg := unsupportedExpand(lq.expand); msg != "" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
 		return
 	}
-	org := map[string]any{"id": s.t.id, "displayName": s.t.domain, "verifiedDomains": domains}
-	items := selectItems(lq, []map[string]any{org}, []string{"id", "displayName", "verifiedDomains"})
+	items := selectItems(lq, []map[string]any{s.organization()}, organizationProperties)
 	if slices.Contains(lq.expand, "extensions") && len(items) == 1 {
 		// The organization supports open extensions like a group does
 		// ($expand=extensions on a GET).
