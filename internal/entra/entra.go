@@ -2,6 +2,7 @@ package entra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -317,6 +318,14 @@ type Result struct {
 	Failed map[string]error
 	Err    error
 }
+
+// ErrConflict and ErrNotFound are what a failed write's error matches
+// (errors.Is) when Graph answered 409 (the object exists: a second POST of
+// an open extension) or 404: the answers a caller decides on.
+var (
+	ErrConflict = errors.New("conflict")
+	ErrNotFound = errors.New("not found")
+)
 
 // Writer changes the tenant.
 type Writer interface {

@@ -14,6 +14,8 @@ import (
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/entrasync/entrasync/internal/entra"
 )
 
 // Batching (Graph's JSON batching guide; msgraph-sdk-go's batch request
@@ -55,6 +57,18 @@ type graphError struct {
 
 func (e *graphError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Is lets callers outside this package decide on the answers that carry
+// meaning (entra.ErrConflict, entra.ErrNotFound) without parsing text.
+func (e *graphError) Is(target error) bool {
+	switch target {
+	case entra.ErrConflict:
+		return e.Status == 409
+	case entra.ErrNotFound:
+		return e.Status == 404
+	}
+	return false
 }
 
 func (c *call) failed() *graphError {
@@ -212,7 +226,8 @@ func (b *Backend) sendBatch(ctx context.Context, chunk []*call) (retry []*call, 
 	}
 	b.c.batched.Add(1)
 	b.c.batchItems.Add(int64(len(chunk)))
-	resp, err := req.Send(ctx, b.c.Adapter)
+	rawCtx, raw := withRawBodies(ctx)
+	resp, err := req.Send(rawCtx, b.c.Adapter)
 	if err != nil {
 		return nil, 0, fmt.Errorf("$batch: %w", err)
 	}
@@ -226,7 +241,11 @@ func (b *Backend) sendBatch(ctx context.Context, chunk []*call) (retry []*call, 
 			continue
 		}
 		c.status = int(*item.GetStatus())
-		c.body, _ = json.Marshal(item.GetBody())
+		if body, ok := raw.body(ids[i]); ok {
+			c.body = body
+		} else {
+			c.body, _ = json.Marshal(item.GetBody())
+		}
 		if replicating(c) {
 			retry = append(retry, c)
 			continue

@@ -74,7 +74,7 @@ func defaultHTTPClient(base http.RoundTripper, counter *atomic.Int64) *http.Clie
 	base = countRoundTrips{next: base, n: counter}
 	middleware := msgraphcore.GetDefaultMiddlewaresWithOptions(&msgraphcore.GraphClientOptions{})
 	return &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(ownBody{next: roundUpRetryAfter{next: base}}, middleware...),
+		Transport: khttp.NewCustomTransportWithParentTransport(ownBody{next: roundUpRetryAfter{next: keepRawBodies{next: base}}}, middleware...),
 		// As the SDK's own default client: redirects are the middleware's
 		// business, and no request hangs forever.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

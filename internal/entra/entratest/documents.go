@@ -92,12 +92,15 @@ func (f *Fake) post(r *entra.Request) (entra.Document, error) {
 		f.docs = map[string]entra.Document{}
 	}
 	key, _ := r.Body[f.CollectionKey].(string)
+	if strings.HasSuffix(r.Path, "/extensions") {
+		key, _ = r.Body["extensionName"].(string)
+	}
 	if key == "" {
 		return nil, fmt.Errorf("entratest: POST %s without %s", r.Path, f.CollectionKey)
 	}
 	p := r.Path + "/" + key
 	if _, ok := f.docs[p]; ok {
-		return nil, fmt.Errorf("entratest: %s exists", p)
+		return nil, fmt.Errorf("entratest: %s exists: %w", p, entra.ErrConflict)
 	}
 	f.docs[p] = maps.Clone(r.Body)
 	return maps.Clone(r.Body), nil
@@ -116,7 +119,7 @@ func (f *Fake) write(r *entra.Request) error {
 	case "PATCH":
 		d, ok := f.docs[r.Path]
 		if !ok {
-			return fmt.Errorf("entratest: %s does not exist", r.Path)
+			return fmt.Errorf("entratest: %s does not exist: %w", r.Path, entra.ErrNotFound)
 		}
 		maps.Copy(d, r.Body)
 	case "DELETE":
