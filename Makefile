@@ -53,11 +53,14 @@ golden-check:
 		echo "golden files are stale; run 'make golden' and commit:"; git diff --stat -- '*.txtar'; exit 1; fi
 
 # reliability: the membership contract over thousands of random histories,
-# and the fault matrix over 20 seeds at fault rates 0.05, 0.1 and 0.2
-# (make test runs a few hundred histories and 3 seeds at 0.2).
+# the fault matrix over 20 seeds at fault rates 0.05, 0.1 and 0.2 (make
+# test runs a few hundred histories and 3 seeds at 0.2), the apply process
+# SIGKILLed at 20 seeded points among its writes and re-run, and two
+# applies started at once.
 reliability:
 	ENTRASYNC_SEEDS=5000 $(GO) test -count=1 -run 'TestMembershipContract' ./internal/apply
 	ENTRASYNC_FAULT_SEEDS=20 $(GO) test -count=1 -timeout 30m -run 'TestFaultMatrix' ./internal/graph
+	ENTRASYNC_KILL_RUNS=20 $(GO) test -count=1 -timeout 30m -run 'TestKilledApplyConverges|TestConcurrentApplies' -v ./cmd/entrasync
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...

@@ -15,6 +15,7 @@ import (
 
 	"github.com/entrasync/entrasync/internal/cli"
 	"github.com/entrasync/entrasync/internal/gitsrc"
+	"github.com/entrasync/entrasync/internal/lock"
 	"github.com/entrasync/entrasync/internal/plan"
 	"github.com/entrasync/entrasync/internal/sim"
 )
@@ -62,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"owners":      owners,
 			"plan-edit":   planEdit,
 			"unchanged":   unchanged,
+			"put-lock":    putLock,
 			"sync-schema": syncSchema,
 			"schema-diff": schemaDiff,
 			"profile":     profile,
@@ -145,8 +147,8 @@ func owners(ts *testscript.TestScript, neg bool, args []string) {
 	expect(ts, neg, "owners of "+args[1], names, args[2])
 }
 
-// unchanged BEFORE AFTER: the two state files hold the same tenant, so no
-// write reached the emulator.
+// unchanged BEFORE AFTER: the two state files hold the same tenant: no
+// write reached the emulator, or only an apply lock taken and released.
 func unchanged(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: [!] unchanged BEFORE AFTER")
@@ -279,4 +281,32 @@ func lastImport(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	out, _ := json.MarshalIndent(doc, "", "  ")
 	ts.Check(os.WriteFile(ts.MkAbs("last-import.json"), out, 0o644))
+}
+
+// put-lock STATE CONFIGURATION HOLDER LEASE: another run's apply lock in
+// the state file. HOLDER is "gone" (a process of this host that no
+// longer exists) or "elsewhere" (a process of another host); LEASE is
+// "live" (an hour left) or "expired".
+func putLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: put-lock STATE CONFIGURATION gone|elsewhere live|expired")
+	}
+	st, err := sim.LoadState(ts.MkAbs(args[0]))
+	ts.Check(err)
+	host, _ := os.Hostname()
+	// A pid above Linux's pid_max (4194304) never names a live process.
+	pid := 99999999
+	if args[2] == "elsewhere" {
+		host, pid = "runner-elsewhere", 4242
+	}
+	until := time.Now().Add(time.Hour)
+	if args[3] == "expired" {
+		until = time.Now().Add(-time.Minute)
+	}
+	if st.OrganizationExtensions == nil {
+		st.OrganizationExtensions = map[string]map[string]any{}
+	}
+	st.OrganizationExtensions[lock.Extension+args[1]] = map[string]any{"run": "0123456789abcdef", "user": "bob", "host": host,
+		"pid": pid, "since": time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339), "until": until.UTC().Format(time.RFC3339)}
+	ts.Check(sim.SaveState(ts.MkAbs(args[0]), st))
 }

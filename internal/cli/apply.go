@@ -28,6 +28,7 @@ type applyFlags struct {
 	noWait           bool
 	importPoll       time.Duration
 	format           string
+	lock             lockFlags
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -44,7 +45,13 @@ has not changed since the plan was made. Without one it plans first, shows
 the plan and asks for confirmation unless --auto-approve.
 
 A change that would remove more than 10 members and more than 20% of a group,
-or empty it, stops apply before any write unless --allow-mass-removal.`,
+or empty it, stops apply before any write unless --allow-mass-removal.
+
+Two applies of one configuration never run at once: apply takes a lock in the
+tenant (an open extension on the organization) before it reads what it will
+change, and another apply is refused, or waits with --lock-wait. A lock left
+by an apply that was killed is taken over once its process is gone or its
+lease (5 minutes) has run out.`,
 		Example: `  entrasync apply --dir config --rev HEAD --tenant sim:examples/contoso/tenant.json
   entrasync plan --dir config --rev HEAD --out plan.json && entrasync apply plan.json
   entrasync apply --dir config --rev HEAD --full --auto-approve`,
@@ -63,6 +70,8 @@ or empty it, stops apply before any write unless --allow-mass-removal.`,
 	cmd.Flags().BoolVar(&f.noWait, "no-wait", false, "return once profile import jobs are queued (entrasync status and the next plan follow them)")
 	cmd.Flags().DurationVar(&f.importPoll, "import-poll", 2*time.Second, "first wait between reads of a profile import job's state, doubled up to a minute")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text (the plan, then a line per change), or markdown (the outcome, for a pull-request comment)")
+	cmd.Flags().DurationVar(&f.lock.wait, "lock-wait", 0, "wait this long for another apply of the same configuration to finish (default: refuse at once)")
+	cmd.Flags().BoolVar(&f.lock.noLock, "no-lock", false, "apply without taking the configuration's lock in the tenant (only where applies already run one at a time)")
 	cmd.Flags().BoolVar(&f.allowDirty, "allow-dirty", false, "apply a configuration with uncommitted changes (markers record HEAD; the uncommitted changes count as made by hand)")
 	return cmd
 }
@@ -79,6 +88,9 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	} else {
 		a.beginSummary("apply", f.source.dir)
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	hold := a.holdLock(f.lock, cancel)
 	var pl *planned
 	if file != "" {
 		// A saved plan already fixed these; silently ignoring them would
@@ -94,6 +106,12 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		if err != nil {
 			return err
 		}
+		release, err := hold(ctx, tenant, p.Configuration)
+		if err != nil {
+			_ = tenant.Close()
+			return err
+		}
+		tenant = tenant.closing(release)
 		pl = &planned{plan: p, tenant: tenant}
 		stale, err := apply.Stale(ctx, tenant.Backend, p)
 		if err != nil {
@@ -112,7 +130,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		}
 	} else {
 		var err error
-		if pl, err = a.makePlan(ctx, &f.planFlags); err != nil {
+		if pl, err = a.makePlanHolding(ctx, &f.planFlags, hold); err != nil {
 			return err
 		}
 	}
@@ -178,6 +196,10 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, errLockLost) {
+		fmt.Fprintf(a.stdio.Err, "entrasync: %s; what was written stays, and a re-run continues\n", render.Clean(cause.Error()))
+		return &exitCode{code: ExitError}
 	}
 	if rep.Failed() {
 		return &exitCode{code: ExitError}

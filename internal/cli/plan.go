@@ -66,6 +66,13 @@ type planned struct {
 // plan. Diagnostics are printed; any error diagnostic is exit 1 before a
 // single write.
 func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
+	return a.makePlanHolding(ctx, f, nil)
+}
+
+// makePlanHolding plans; hold, when set, runs once the tenant is open and
+// before anything of the plan is read (apply takes its lock there), and
+// its release is called when the tenant is closed.
+func (a *app) makePlanHolding(ctx context.Context, f *planFlags, hold func(context.Context, Tenant, string) (release func(), err error)) (*planned, error) {
 	for _, t := range f.targets {
 		if _, err := model.ParseAddress(t); err != nil {
 			return nil, fmt.Errorf("--target: %w", err)
@@ -85,6 +92,14 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 	tenant, err := a.openTenant(ctx, f, d.Tenant.ID)
 	if err != nil {
 		return nil, err
+	}
+	if hold != nil {
+		release, err := hold(ctx, tenant, d.Configuration)
+		if err != nil {
+			_ = tenant.Close()
+			return nil, err
+		}
+		tenant = tenant.closing(release)
 	}
 	fail := func(err error) (*planned, error) {
 		_ = tenant.Close()

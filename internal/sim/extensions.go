@@ -176,9 +176,18 @@ func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteExtension(w http.ResponseWriter, r *http.Request) {
+	set, _, ok := s.extensions(w, r)
+	if !ok {
+		return
+	}
 	exts, name, ok := s.extension(w, r)
 	if ok {
 		delete(exts, name)
+		if len(exts) == 0 {
+			// No extensions is how the object started: a lock taken and
+			// released leaves the saved state as it was.
+			*set = nil
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

@@ -90,6 +90,12 @@ type Server struct {
 	saveMu    sync.Mutex
 	dirty     bool
 	saveTimer *time.Timer
+	// writeMu serialises saves, so an older snapshot is never written
+	// over a newer one; saved is the state as last loaded or saved, so
+	// writes that leave the tenant as it was (a lock taken and released)
+	// do not rewrite the file.
+	writeMu sync.Mutex
+	saved   []byte
 }
 
 // NewServer serves st. The state belongs to the server from now on.
@@ -109,6 +115,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 		stats: newStats(), tokens: newTokenStore(), cursors: map[string]*deltaCursor{},
 		rng: mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 	}
+	s.saved, _ = json.Marshal(t.snapshot())
 	s.buckets = newThrottle(opts, len(t.users), opts.Now)
 	s.mux.HandleFunc("/", unknownRoute)
 	s.routeUsers()
@@ -325,6 +332,8 @@ func (s *Server) markDirty() {
 
 // Save writes the state file now if anything changed.
 func (s *Server) Save() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.saveMu.Lock()
 	s.saveTimer = nil
 	dirty := s.dirty
@@ -336,7 +345,18 @@ func (s *Server) Save() error {
 	s.mu.Lock()
 	st := s.t.snapshot()
 	s.mu.Unlock()
-	return SaveState(s.opts.StatePath, st)
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(data, s.saved) {
+		return nil
+	}
+	if err := writeState(s.opts.StatePath, data); err != nil {
+		return err
+	}
+	s.saved = data
+	return nil
 }
 
 // Close saves pending changes.

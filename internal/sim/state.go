@@ -174,6 +174,10 @@ func SaveState(path string, st *State) error {
 	if err != nil {
 		return err
 	}
+	return writeState(path, data)
+}
+
+func writeState(path string, data []byte) error {
 	mode := os.FileMode(0o644)
 	if info, err := os.Stat(path); err == nil {
 		mode = info.Mode().Perm()
