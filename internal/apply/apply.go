@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/entrasync/entrasync/internal/entra"
@@ -195,7 +196,20 @@ func (r *run) phase(ctx context.Context, name string, b batch) []entra.Result {
 		return nil
 	}
 	addrs := b.addrs
-	results := r.b.Apply(ctx, b.ops)
+	// The bar moves as the writer's answers arrive, and lands where the
+	// results say once the phase is done.
+	base := r.done
+	var mu sync.Mutex
+	results := r.b.Apply(entra.WithProgress(ctx, func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		r.done += n
+		r.opts.Progress.Step(r.done, name)
+	}), b.ops)
+	mu.Lock()
+	defer mu.Unlock()
+	r.done = base
+	defer func() { r.opts.Progress.Step(r.done, name) }()
 	for i, res := range results {
 		switch {
 		case res.Err != nil && res.Op.Request != nil:
@@ -214,7 +228,6 @@ func (r *run) phase(ctx context.Context, name string, b batch) []entra.Result {
 			}
 		}
 		r.done += max(1, len(res.Op.IDs))
-		r.opts.Progress.Step(r.done, name)
 	}
 	return results
 }

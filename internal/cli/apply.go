@@ -168,7 +168,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 	rep, err := apply.Run(ctx, p, pl.tenant.Backend, apply.Options{
 		// Only the command line lifts a guard: never the plan file.
 		AllowMassRemoval: f.allowMassRemoval,
-		Progress:         a.progress(),
+		Progress:         a.progress("writes"),
 		SharePoint:       pl.tenant.SharePoint,
 		Imports:          profiles.RunOptions{NoWait: f.noWait, Poll: f.importPoll, MaxPoll: max(f.importPoll, time.Minute)},
 	})
@@ -233,22 +233,31 @@ func (a *app) confirm() (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// progress draws a bar on a terminal's stderr, and nothing elsewhere.
-func (a *app) progress() apply.Progress {
+// progress draws a bar on a terminal's stderr, and nothing elsewhere;
+// unit names what it counts, for its rate.
+func (a *app) progress(unit string) apply.Progress {
 	if !isTerminal(a.stdio.Err) {
 		return nil
 	}
-	return &bar{w: a.stdio.Err.(*os.File)}
+	return &bar{w: a.stdio.Err.(*os.File), unit: unit}
 }
 
 type bar struct {
-	w *os.File
-	b *progressbar.ProgressBar
+	w    *os.File
+	unit string
+	b    *progressbar.ProgressBar
 }
 
+// Start draws a bar with the rate and the time left: the writer reports
+// as each $batch is answered, so both follow what Graph actually does.
 func (b *bar) Start(total int) {
-	b.b = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionShowCount(),
-		progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+	opts := []progressbar.Option{progressbar.OptionSetWriter(b.w), progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish()}
+	if b.unit != "" {
+		opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString(b.unit))
+	}
+	b.b = progressbar.NewOptions(total, opts...)
 }
 func (b *bar) Step(done int, phase string) {
 	b.b.Describe(phase)

@@ -219,7 +219,7 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	}
 
 	taken := map[model.Kind]map[string]bool{}
-	opts := export.Options{TenantID: tid, Configuration: configuration, Filter: filter, Progress: a.exportProgress()}
+	opts := export.Options{TenantID: tid, Configuration: configuration, Filter: filter, Progress: a.readProgress()}
 	if d != nil {
 		taken[model.KindGroup] = keySet(d.Groups)
 		taken[model.KindPartner] = keySet(d.CrossTenant.Partners)
@@ -458,9 +458,10 @@ func writeFileAtomic(name string, data []byte) error {
 	return os.Rename(tmp.Name(), name)
 }
 
-// exportProgress draws one bar per stage of reading on a terminal.
-func (a *app) exportProgress() func(stage string, done, total int) {
-	p := a.progress()
+// readProgress draws one bar per stage of reading on a terminal (plan,
+// export), and nothing elsewhere.
+func (a *app) readProgress() func(stage string, done, total int) {
+	p := a.progress("")
 	if p == nil {
 		return nil
 	}

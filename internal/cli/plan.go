@@ -107,7 +107,7 @@ func (a *app) makePlanHolding(ctx context.Context, f *planFlags, hold func(conte
 	}
 	env := &plan.Env{Reader: tenant.Backend, Desired: d, Locate: l.cfg.Locate, Commit: l.commit,
 		Options:       plan.Options{Full: f.full, Prune: f.prune, Targets: f.targets},
-		Configuration: d.Configuration, Tenant: d.Tenant.ID}
+		Configuration: d.Configuration, Tenant: d.Tenant.ID, Progress: a.readProgress()}
 	p, ds, err := plan.Make(ctx, env, plan.Groups{LastDeclared: f.history()},
 		profiles.Mappings{SharePoint: tenant.SharePoint}, crosstenant.Partners{}, crosstenant.Default{}, crosstenant.SyncJobs{})
 	if rerr := a.report(ds); rerr != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/entrasync/entrasync/internal/apply"
@@ -318,5 +319,77 @@ func TestBatchKeepsNumbers(t *testing.T) {
 		Body: map[string]any{"@odata.type": "microsoft.graph.openTypeExtension", "extensionName": "n"}}}})
 	if !errors.Is(res[0].Err, entra.ErrConflict) {
 		t.Errorf("second POST: %v, want entra.ErrConflict", res[0].Err)
+	}
+}
+
+// TestApplyReportsProgressAsAnswersArrive: 4,000 adds report progress as
+// each $batch's answers arrive (10 of them carry the 200 PATCHes), rising
+// to exactly 4,000, rather than once when everything is done.
+func TestApplyReportsProgressAsAnswersArrive(t *testing.T) {
+	st, ids := writeState(4000, 0)
+	b, _ := simBackend(t, st, sim.Options{})
+	var mu sync.Mutex
+	var reports []int
+	done := 0
+	ctx := entra.WithProgress(context.Background(), func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		done += n
+		reports = append(reports, done)
+	})
+	res := b.Apply(ctx, []entra.Op{{Kind: entra.OpAddMembers, GroupID: st.Groups[0].ID, IDs: ids}})
+	if res[0].Err != nil || len(res[0].Failed) > 0 {
+		t.Fatalf("apply: %v %v", res[0].Err, res[0].Failed)
+	}
+	if done != 4000 {
+		t.Fatalf("reported %d members written, want 4000", done)
+	}
+	if len(reports) < 10 {
+		t.Fatalf("%d progress reports (%v), want one per member PATCH at least", len(reports), reports)
+	}
+}
+
+// TestPlanReadingReportsProgress: reading 200 groups' members reports as
+// each $batch is answered, stage by stage, each stage ending at its total.
+func TestPlanReadingReportsProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 200 groups of 500 members")
+	}
+	st, d, refs := plannedTenant()
+	bk, _ := simBackend(t, st, sim.Options{})
+	var mu sync.Mutex
+	last := map[string][2]int{}
+	reports := map[string]int{}
+	var order []string
+	_, ds, err := plan.ReadLive(context.Background(), bk, d, plan.Inputs{Progress: func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, seen := last[stage]; !seen {
+			order = append(order, stage)
+		}
+		if prev := last[stage]; done < prev[0] {
+			t.Errorf("%s went back from %d to %d", stage, prev[0], done)
+		}
+		last[stage] = [2]int{done, total}
+		reports[stage]++
+	}})
+	if err != nil || ds.HasErrors() {
+		t.Fatalf("read: %v %v", err, ds.Err())
+	}
+	want := []string{"groups", "the configuration at applied commits", "user references", "members and owners"}
+	if !slices.Equal(order, want) {
+		t.Errorf("stages %v, want %v", order, want)
+	}
+	for stage, l := range last {
+		if l[0] != l[1] {
+			t.Errorf("%s ended at %d of %d", stage, l[0], l[1])
+		}
+	}
+	if last["user references"][1] != refs || last["members and owners"][1] != 200 {
+		t.Errorf("totals %v", last)
+	}
+	// 200 member listings in 10 $batches: the bar moves at least that often.
+	if reports["members and owners"] < 10 {
+		t.Errorf("members and owners reported %d times, want one per $batch at least", reports["members and owners"])
 	}
 }

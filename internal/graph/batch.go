@@ -46,6 +46,9 @@ type call struct {
 	status int
 	body   json.RawMessage
 	err    error
+	// answered, when set, is called once the call has its last answer
+	// (not one it will be sent again after), under runBatches' lock.
+	answered func()
 }
 
 // graphError is the error object of a failed response.
@@ -110,6 +113,13 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 				again, after, err := b.sendBatchRetrying(ctx, chunk)
 				mu.Lock()
 				defer mu.Unlock()
+				if err == nil {
+					for _, c := range chunk {
+						if c.answered != nil && !slices.Contains(again, c) {
+							c.answered()
+						}
+					}
+				}
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
@@ -126,6 +136,11 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 			return nil
 		}
 		if attempt == maxItemRetries {
+			for _, c := range retry {
+				if c.answered != nil {
+					c.answered()
+				}
+			}
 			return nil // the calls keep their 429/503 answers
 		}
 		if lagging {
@@ -292,8 +307,14 @@ func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInfo
 		c     *call
 	}
 	var round []cursor
+	progressed := entra.Progressed(ctx)
 	for i, info := range infos {
-		round = append(round, cursor{i, &call{info: info}})
+		c := &call{info: info}
+		if progressed != nil {
+			// A collection counts once, when its first page arrives.
+			c.answered = func() { progressed(1) }
+		}
+		round = append(round, cursor{i, c})
 	}
 	seen := make([]map[string]bool, len(infos))
 	pages := make([]int, len(infos))

@@ -32,6 +32,15 @@ func (b *Backend) Apply(ctx context.Context, ops []entra.Op) []entra.Result {
 		results[i].Op = op
 		round = append(round, b.steps(i, op)...)
 	}
+	// Progress counts the first round's answers: the ids each call
+	// carries, or one for a call without. A fallback's further calls are
+	// the same work, already counted.
+	if progressed := entra.Progressed(ctx); progressed != nil {
+		for _, s := range round {
+			n := max(1, len(s.ids))
+			s.c.answered = func() { progressed(n) }
+		}
+	}
 	for len(round) > 0 {
 		calls := make([]*call, len(round))
 		for i, s := range round {

@@ -182,6 +182,9 @@ type Env struct {
 	// placeholder ([AddressRef]) for a group this plan creates; false when
 	// the key names no group. [Groups] sets it.
 	GroupRef func(key string) (string, bool)
+	// Progress is told how reading advances, stage by stage; nil reports
+	// nothing.
+	Progress func(stage string, done, total int)
 }
 
 // Targeted reports whether an address is in the plan's targets.

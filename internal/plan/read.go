@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/entrasync/entrasync/internal/diag"
 	"github.com/entrasync/entrasync/internal/entra"
@@ -76,6 +77,9 @@ type Inputs struct {
 	// the commit is not in the repository (shallow clone, rewritten
 	// history). Nil means no history is available.
 	LastDeclared func(commit string) (d *model.Desired, ok bool, err error)
+	// Progress is told how reading advances, stage by stage; nil reports
+	// nothing.
+	Progress func(stage string, done, total int)
 }
 
 func groupAddress(key string) string { return model.Address{Kind: model.KindGroup, Key: key}.String() }
@@ -86,6 +90,10 @@ func groupAddress(key string) string { return model.Address{Kind: model.KindGrou
 func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) (*Live, diag.Diagnostics, error) {
 	if in.Locate == nil {
 		in.Locate = func(string) *diag.Range { return nil }
+	}
+	progress := in.Progress
+	if progress == nil {
+		progress = func(string, int, int) {}
 	}
 	live := &Live{Groups: map[string]*LiveGroup{}, Refs: map[string]entra.Principal{},
 		Computed: map[string][]entra.Principal{}, Last: map[string]*model.Group{}, LastMissing: map[string]string{},
@@ -104,20 +112,23 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		q.MailNicknames = append(q.MailNicknames, g.MailNickname)
 		q.UniqueNames = append(q.UniqueNames, UniqueName(d.Configuration, groupAddress(k)), RecordUniqueName(d.Configuration, groupAddress(k)))
 	}
+	progress("groups", 0, 1)
 	groups, err := r.Groups(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading groups: %w", err)
 	}
+	progress("groups", 1, 1)
 	bindings, marked, records, bds := bind(d, keys, groups, in.Locate)
 	ds = append(ds, bds...)
 
 	// 2. The declared state at each marked group's last applied commit and
 	// the commits applied add-only since, under the marker's address.
-	for _, k := range keys {
+	for i, k := range keys {
 		bound := bindings[k]
 		if bound == nil || bound.Marker == nil {
 			continue
 		}
+		progress("the configuration at applied commits", i, len(keys))
 		last, missing, err := lastDeclaration(bound.Marker, in.LastDeclared)
 		if err != nil {
 			return nil, nil, err
@@ -128,6 +139,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 		live.Last[k] = last
 	}
+	progress("the configuration at applied commits", len(keys), len(keys))
 
 	// 3. Resolve every reference of now and of the last applied state, one
 	// bulk call per kind.
@@ -175,6 +187,8 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		if len(refs) == 0 {
 			continue
 		}
+		stage := res.kind + " references"
+		progress(stage, 0, len(refs))
 		found, err := res.fn(ctx, refs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("resolving %s references: %w", res.kind, err)
@@ -182,6 +196,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		for ref, p := range found {
 			live.Refs[res.kind+":"+strings.ToLower(ref)] = p
 		}
+		progress(stage, len(refs), len(refs))
 	}
 	ds = append(ds, unresolved(d, keys, live, bindings, in.Locate)...)
 
@@ -237,9 +252,21 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		memberIDs = append(memberIDs, g.ID)
 	}
 	slices.Sort(memberIDs)
-	members, owners, err := r.Relations(ctx, memberIDs, ownerIDs)
+	// The reader reports each group's members and owners as they arrive.
+	total, done := len(memberIDs)+len(ownerIDs), 0
+	var mu sync.Mutex
+	progress("members and owners", 0, total)
+	members, owners, err := r.Relations(entra.WithProgress(ctx, func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		done += n
+		progress("members and owners", min(done, total), total)
+	}), memberIDs, ownerIDs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading members and owners: %w", err)
+	}
+	if done < total {
+		progress("members and owners", total, total)
 	}
 	for src, id := range mirrorID {
 		live.Computed["group:"+src] = members[id]
