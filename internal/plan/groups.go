@@ -21,7 +21,7 @@ type Groups struct {
 
 // Plan implements [Kind].
 func (g Groups) Plan(ctx context.Context, env *Env) (KindPlan, diag.Diagnostics, error) {
-	live, ds, err := ReadLive(ctx, env.Reader, env.Desired, Inputs{Locate: env.Locate, LastDeclared: g.LastDeclared, Progress: env.Progress})
+	live, ds, err := ReadLive(ctx, env.Reader, env.Desired, Inputs{Locate: env.Locate, LastDeclared: g.LastDeclared, Progress: env.Progress, Targets: env.Options.Targets})
 	if err != nil || ds.HasErrors() {
 		return KindPlan{}, ds, err
 	}

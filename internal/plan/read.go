@@ -80,6 +80,11 @@ type Inputs struct {
 	// Progress is told how reading advances, stage by stage; nil reports
 	// nothing.
 	Progress func(stage string, done, total int)
+	// Targets, when set, limit what is read to what the targeted addresses
+	// need (--target): their history, references, members and owners, and
+	// the members of the groups they mirror. Every declared group is still
+	// bound to its live group, which costs no request of its own.
+	Targets []string
 }
 
 func groupAddress(key string) string { return model.Address{Kind: model.KindGroup, Key: key}.String() }
@@ -121,14 +126,18 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	bindings, marked, records, bds := bind(d, keys, groups, in.Locate)
 	ds = append(ds, bds...)
 
+	// read are the groups whose changes this plan computes.
+	targeted := func(addr string) bool { return len(in.Targets) == 0 || slices.Contains(in.Targets, addr) }
+	read := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return !targeted(groupAddress(k)) })
+
 	// 2. The declared state at each marked group's last applied commit and
 	// the commits applied add-only since, under the marker's address.
-	for i, k := range keys {
+	for i, k := range read {
 		bound := bindings[k]
 		if bound == nil || bound.Marker == nil {
 			continue
 		}
-		progress("the configuration at applied commits", i, len(keys))
+		progress("the configuration at applied commits", i, len(read))
 		last, missing, err := lastDeclaration(bound.Marker, in.LastDeclared)
 		if err != nil {
 			return nil, nil, err
@@ -139,7 +148,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 		live.Last[k] = last
 	}
-	progress("the configuration at applied commits", len(keys), len(keys))
+	progress("the configuration at applied commits", len(read), len(read))
 
 	// 3. Resolve every reference of now and of the last applied state, one
 	// bulk call per kind.
@@ -173,7 +182,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 			}
 		}
 	}
-	for _, k := range keys {
+	for _, k := range read {
 		g := d.Groups[k]
 		collect(&g)
 		collect(live.Last[k])
@@ -198,13 +207,13 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 		progress(stage, len(refs), len(refs))
 	}
-	ds = append(ds, unresolved(d, keys, live, bindings, in.Locate)...)
+	ds = append(ds, unresolved(d, read, live, bindings, in.Locate)...)
 
 	// 4. Computed sources, and the members and owners of bound groups and
 	// mirrored groups, in bulk.
 	var memberIDs, ownerIDs []string
 	mirrorID := map[string]string{}
-	for _, k := range keys {
+	for _, k := range read {
 		g := d.Groups[k]
 		if b := bindings[k]; b != nil {
 			memberIDs = append(memberIDs, b.ID)
@@ -245,11 +254,15 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 	}
 	for _, g := range marked {
-		memberIDs = append(memberIDs, g.ID)
-		ownerIDs = append(ownerIDs, g.ID)
+		if targeted(g.Marker.Address) {
+			memberIDs = append(memberIDs, g.ID)
+			ownerIDs = append(ownerIDs, g.ID)
+		}
 	}
-	for _, g := range records {
-		memberIDs = append(memberIDs, g.ID)
+	for addr, g := range records {
+		if targeted(addr) {
+			memberIDs = append(memberIDs, g.ID)
+		}
 	}
 	slices.Sort(memberIDs)
 	// The reader reports each group's members and owners as they arrive.
