@@ -233,3 +233,45 @@ func getJSON(t *testing.T, url string, headers map[string]string, v any) int {
 	}
 	return resp.StatusCode
 }
+
+// TestCountSegments: the $count path segment on users, groups, devices and
+// a group's relations, with a filter and after a cast (Graph docs: "Use
+// the $count query parameter"; List groups, "Get only a count of
+// groups"; List group members, "Get only a count of members"; List group
+// transitive members, "Get only a count of transitive members").
+func TestCountSegments(t *testing.T) {
+	ts, _ := fixture(t, 0, Options{})
+	sid := "S-1-12-1-45981654-1196986259-3072312199-363020343"
+	text := map[string]string{"Content-Type": "text/plain"}
+	run(t, ts, []exchange{
+		{name: "groups", method: "GET", path: "/v1.0/groups/$count", headers: eventual, status: 200, contains: []string{"4"}, header: text},
+		{name: "groups without ConsistencyLevel", method: "GET", path: "/v1.0/groups/$count", status: 400,
+			contains: []string{`$count is not currently supported.`}},
+		{name: "groups with a filter", method: "GET", path: "/v1.0/groups/$count?$filter=startswith(displayName,'Sales')", headers: eventual,
+			status: 200, contains: []string{"2"}},
+		{name: "users with a filter", method: "GET", path: "/v1.0/users/$count?$filter=department%20eq%20'Sales'", headers: eventual,
+			status: 200, contains: []string{"2"}},
+		{name: "devices", method: "GET", path: "/v1.0/devices/$count", headers: eventual, status: 200, contains: []string{"1"}},
+		{name: "members", method: "GET", path: "/v1.0/groups/" + finance + "/members/$count", headers: eventual, status: 200,
+			contains: []string{"1"}, header: text},
+		{name: "owners", method: "GET", path: "/v1.0/groups/" + sales + "/owners/$count", headers: eventual, status: 200, contains: []string{"2"}},
+		{name: "transitive members after a cast", method: "GET", path: "/v1.0/groups/" + dyn + "/transitiveMembers/microsoft.graph.user/$count",
+			headers: eventual, status: 200, contains: []string{"2"}},
+		{name: "members after a cast to another type", method: "GET", path: "/v1.0/groups/" + finance + "/members/microsoft.graph.group/$count",
+			headers: eventual, status: 200, contains: []string{"0"}},
+		{name: "members of a group that does not exist", method: "GET", path: "/v1.0/groups/" + deviceA + "/members/$count", headers: eventual,
+			status: 404, contains: []string{`"code":"Request_ResourceNotFound"`}},
+		{name: "members without ConsistencyLevel", method: "GET", path: "/v1.0/groups/" + finance + "/members/$count", status: 400},
+		// A group's default properties (List groups' example response):
+		// null and empty, never absent; the SID follows from the object id.
+		{name: "group default properties", method: "GET", path: "/v1.0/groups/" + finance, status: 200,
+			contains: []string{`"onPremisesSamAccountName":null`, `"preferredLanguage":null`, `"resourceBehaviorOptions":[]`,
+				`"resourceProvisioningOptions":[]`, `"creationOptions":[]`, `"theme":null`, `"classification":null`,
+				`"onPremisesProvisioningErrors":[]`, `"securityIdentifier":"S-1-12-1-`}},
+	})
+	// The example group of Graph's Get group page: id
+	// 02bd9fd6-8f93-4758-87c3-1fb73740a315 and its documented SID.
+	if got := securityIdentifier("02bd9fd6-8f93-4758-87c3-1fb73740a315"); got != sid {
+		t.Errorf("securityIdentifier = %v, want %s", got, sid)
+	}
+}

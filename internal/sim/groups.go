@@ -1,19 +1,27 @@
 package sim
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// defaultGroupProperties: the create response and GET without $select
-// return these, unset ones as explicit nulls (Graph's group resource).
+// defaultGroupProperties: the create response and GET or list without
+// $select return these, unset ones as explicit nulls or empty lists (the
+// example responses of Graph v1.0's "List groups" and "Get group"; the
+// onPremises* properties stay null for a cloud group).
 var defaultGroupProperties = []string{"id", "deletedDateTime", "classification", "createdDateTime",
-	"description", "displayName", "expirationDateTime", "groupTypes", "isAssignableToRole", "mail",
-	"mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState",
-	"onPremisesSyncEnabled", "preferredDataLocation", "proxyAddresses", "renewedDateTime",
-	"securityEnabled", "theme", "visibility"}
+	"creationOptions", "description", "displayName", "expirationDateTime", "groupTypes", "isAssignableToRole",
+	"mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState",
+	"onPremisesDomainName", "onPremisesLastSyncDateTime", "onPremisesNetBiosName", "onPremisesSamAccountName",
+	"onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage",
+	"proxyAddresses", "renewedDateTime", "resourceBehaviorOptions", "resourceProvisioningOptions",
+	"securityEnabled", "securityIdentifier", "theme", "uniqueName", "visibility",
+	"onPremisesProvisioningErrors", "serviceProvisioningErrors"}
 
 // maxBindRefs is the limit on members@odata.bind / owners@odata.bind in one
 // request (Graph docs: Create group; Update group).
@@ -38,6 +46,11 @@ func (g *Group) props() map[string]any {
 		"membershipRuleProcessingState": nullIfEmpty(g.MembershipRuleProcessingState),
 		"isAssignableToRole":            nil,
 		"uniqueName":                    nullIfEmpty(g.UniqueName),
+		// A group renews when created (Graph's group resource:
+		// renewedDateTime); the lists are empty, not null.
+		"renewedDateTime": nullIfEmpty(g.CreatedDateTime), "securityIdentifier": securityIdentifier(g.ID),
+		"creationOptions": []string{}, "resourceBehaviorOptions": []string{}, "resourceProvisioningOptions": []string{},
+		"onPremisesProvisioningErrors": []any{}, "serviceProvisioningErrors": []any{},
 	}
 	if g.IsAssignableToRole {
 		m["isAssignableToRole"] = true
@@ -49,6 +62,25 @@ func (g *Group) props() map[string]any {
 		m["mail"] = g.MailNickname + "@emulated.onmicrosoft.com"
 	}
 	return m
+}
+
+// securityIdentifier is the SID Entra gives a cloud group: S-1-12-1-
+// followed by the object id's 16 bytes as four little-endian 32-bit
+// numbers (Graph's group resource: securityIdentifier; Entra's object-id
+// to SID mapping).
+func securityIdentifier(id string) any {
+	raw, err := hex.DecodeString(strings.ReplaceAll(id, "-", ""))
+	if err != nil || len(raw) != 16 {
+		return nil
+	}
+	// The GUID's first three fields are stored little-endian.
+	b := []byte{raw[3], raw[2], raw[1], raw[0], raw[5], raw[4], raw[7], raw[6]}
+	b = append(b, raw[8:]...)
+	parts := make([]string, 4)
+	for i := range parts {
+		parts[i] = strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[4*i:])), 10)
+	}
+	return "S-1-12-1-" + strings.Join(parts, "-")
 }
 
 func nonNil(s []string) []string {

@@ -123,6 +123,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeOrganization()
 	s.routeGroups()
 	s.routeMembers()
+	s.routeCounts()
 	s.routeDeleted()
 	s.routeExtensions()
 	s.routeDelta()

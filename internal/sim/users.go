@@ -2,9 +2,7 @@ package sim
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/odata"
@@ -17,7 +15,6 @@ var defaultUserProperties = []string{"businessPhones", "displayName", "givenName
 
 func (s *Server) routeUsers() {
 	s.mux.HandleFunc("GET /v1.0/users", s.listUsers)
-	s.mux.HandleFunc("GET /v1.0/users/$count", s.countUsers)
 	s.mux.HandleFunc("POST /v1.0/users", s.createUser)
 	s.mux.HandleFunc("GET /v1.0/users/{id}", s.getUser)
 	s.mux.HandleFunc("PATCH /v1.0/users/{id}", s.updateUser)
@@ -88,15 +85,6 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 
 // countUsers is GET /users/$count: text/plain, and only with
 // ConsistencyLevel: eventual (Graph docs: List users; Advanced query capabilities).
-func (s *Server) countUsers(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("ConsistencyLevel") != "eventual" {
-		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "$count is not currently supported.")
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain")
-	fmt.Fprint(w, strconv.Itoa(len(s.t.users)))
-}
-
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.user(w, r)
 	if !ok {
