@@ -106,7 +106,7 @@ func (a *app) runApply(ctx context.Context, f *applyFlags, file string) error {
 		if err != nil {
 			return err
 		}
-		release, err := hold(ctx, tenant, p.Configuration)
+		release, err := hold(ctx, tenant, p.Tenant, p.Configuration)
 		if err != nil {
 			_ = tenant.Close()
 			return err

@@ -32,16 +32,14 @@ var errLockLost = errors.New("apply stopped")
 // --no-lock. Losing it later (another run took it over after this one
 // stalled past its lease) cancels the apply's context: the writes stop,
 // and a re-run continues from what was written.
-func (a *app) holdLock(f lockFlags, cancel context.CancelCauseFunc) func(context.Context, Tenant, string) (func(), error) {
-	return func(ctx context.Context, t Tenant, configuration string) (func(), error) {
+//
+// The tenant id is the one openTenant already proved the tenant has.
+func (a *app) holdLock(f lockFlags, cancel context.CancelCauseFunc) func(ctx context.Context, t Tenant, tenantID, configuration string) (func(), error) {
+	return func(ctx context.Context, t Tenant, tenantID, configuration string) (func(), error) {
 		if f.noLock {
 			return func() {}, nil
 		}
-		tid, err := t.Backend.TenantID(ctx)
-		if err != nil {
-			return nil, err
-		}
-		l, err := lock.Acquire(ctx, t.Backend, tid, configuration, lock.Options{Wait: f.wait,
+		l, err := lock.Acquire(ctx, t.Backend, tenantID, configuration, lock.Options{Wait: f.wait,
 			Lost: func(err error) { cancel(fmt.Errorf("%w: %w", errLockLost, err)) }})
 		var held *lock.HeldError
 		switch {

@@ -72,7 +72,7 @@ func (a *app) makePlan(ctx context.Context, f *planFlags) (*planned, error) {
 // makePlanHolding plans; hold, when set, runs once the tenant is open and
 // before anything of the plan is read (apply takes its lock there), and
 // its release is called when the tenant is closed.
-func (a *app) makePlanHolding(ctx context.Context, f *planFlags, hold func(context.Context, Tenant, string) (release func(), err error)) (*planned, error) {
+func (a *app) makePlanHolding(ctx context.Context, f *planFlags, hold func(ctx context.Context, t Tenant, tenantID, configuration string) (release func(), err error)) (*planned, error) {
 	for _, t := range f.targets {
 		if _, err := model.ParseAddress(t); err != nil {
 			return nil, fmt.Errorf("--target: %w", err)
@@ -94,7 +94,7 @@ func (a *app) makePlanHolding(ctx context.Context, f *planFlags, hold func(conte
 		return nil, err
 	}
 	if hold != nil {
-		release, err := hold(ctx, tenant, d.Configuration)
+		release, err := hold(ctx, tenant, d.Tenant.ID, d.Configuration)
 		if err != nil {
 			_ = tenant.Close()
 			return nil, err

@@ -232,6 +232,12 @@ func (l *Lease) try(ctx context.Context) (*record, error) {
 		if !found {
 			continue // released between the two requests
 		}
+		if current.Run == l.self.Run {
+			// This run's own creation, whose answer was lost and whose
+			// retry was refused as a second one.
+			l.since = current.Since
+			return nil, nil
+		}
 		if !l.stale(current, now) {
 			return &current, nil
 		}

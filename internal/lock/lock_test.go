@@ -210,3 +210,20 @@ func TestAcquireFails(t *testing.T) {
 		t.Fatalf("err = %v, want the refusal", err)
 	}
 }
+
+// TestLostAnswerToOwnCreate: the create reached Graph but its answer was
+// lost, and the retry was refused as a second one; the lock found is this
+// run's own, so the run holds it rather than waiting on itself.
+func TestLostAnswerToOwnCreate(t *testing.T) {
+	f, c := entratest.New(), newClock()
+	mine := holder("r1", 10)
+	f.PutDocument(path, record{Holder: mine, Since: c.now, Until: c.now.Add(time.Hour)}.fields())
+	l, err := Acquire(context.Background(), f, entratest.FakeTenant, cfg, opts(c, mine))
+	if err != nil {
+		t.Fatalf("the run waited on its own lock: %v", err)
+	}
+	_ = l.Release(context.Background())
+	if f.Document(path) != nil {
+		t.Fatal("the run did not release its lock")
+	}
+}

@@ -115,7 +115,9 @@ func NewServer(st *State, opts Options) (*Server, error) {
 		stats: newStats(), tokens: newTokenStore(), cursors: map[string]*deltaCursor{},
 		rng: mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 	}
-	s.saved, _ = json.Marshal(t.snapshot())
+	if opts.StatePath != "" {
+		s.saved, _ = json.Marshal(t.snapshot())
+	}
 	s.buckets = newThrottle(opts, len(t.users), opts.Now)
 	s.mux.HandleFunc("/", unknownRoute)
 	s.routeUsers()
