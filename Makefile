@@ -13,13 +13,14 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/entrasync
 
 # test: vet, every test (internal/graph compiles msgraph-sdk-go: ~3 min and
-# ~4.5 GB cold, seconds warm), the race detector on the emulator and on the
-# Graph adapter's concurrent batching, and a check that golden files are up
-# to date.
+# ~4.5 GB cold, seconds warm), the race detector on the emulator, on the
+# configuration loader's parallel parts and on the Graph adapter's
+# concurrent batching, and a check that golden files are up to date.
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(GO) test -race -short ./internal/sim/...
+	$(GO) test -race -short -run 'TestFastPath|FuzzFastPath' ./internal/config
 	$(GO) test -race -short -run 'TestBatchFailures|TestFaultMatrix(InterruptedAfterEveryWrite|TokenExpiry)' ./internal/graph
 	$(MAKE) --no-print-directory golden-check
 
@@ -70,6 +71,7 @@ bench:
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x -fuzz
 fuzz:
 	$(FUZZ) FuzzLoad ./internal/config
+	$(FUZZ) FuzzFastPath ./internal/config
 	$(FUZZ) FuzzParse ./internal/odata
 	$(FUZZ) FuzzParse ./internal/dynrule
 	$(FUZZ) FuzzDecode ./internal/plan

@@ -18,9 +18,7 @@ import (
 // revision: a file of the configuration directory without a package
 // clause (an error: what it declares is not applied), files in its
 // subdirectories (a warning: entrasync reads only the directory), and
-// symbolic links (an error: only regular files are read). A group key
-// declared in more than one file is a warning naming both: CUE merges
-// them into one group, which is rarely what was meant.
+// symbolic links (an error: only regular files are read).
 func checkFiles(files Files, dir string) diag.Diagnostics {
 	var ds diag.Diagnostics
 	for _, name := range files.Symlinks {
@@ -28,7 +26,6 @@ func checkFiles(files Files, dir string) diag.Diagnostics {
 			ds.Errorf(fileStart(name), "", "%s is a symbolic link; entrasync reads only regular files, so what it points to is not part of the configuration", name)
 		}
 	}
-	keys := map[string]*diag.Range{}
 	for _, name := range slices.Sorted(mapKeys(files.Files)) {
 		if !strings.HasSuffix(name, ".cue") || !inside(name, dir) || strings.Contains("/"+name, "/cue.mod/") {
 			continue
@@ -37,23 +34,44 @@ func checkFiles(files Files, dir string) diag.Diagnostics {
 			ds.Warnf(fileStart(name), "", "%s is in a subdirectory of %s; entrasync reads only the configuration directory, so it is not applied", name, displayDir(dir))
 			continue
 		}
-		f, err := parser.ParseFile(name, files.Files[name])
+		// The package clause is all this needs; the loader parses the
+		// rest, once.
+		f, err := parser.ParseFile(name, files.Files[name], parser.PackageClauseOnly)
 		if err != nil {
 			continue // the loader reports syntax errors with their positions
 		}
 		if f.PackageName() == "" {
 			ds.Errorf(fileStart(name), "",
 				"%s has no package clause, so CUE leaves it out of the configuration; start it with the package the other files use", name)
-			continue
 		}
-		for _, k := range groupKeys(f) {
+	}
+	return ds
+}
+
+// checkGroupKeys warns about a group key declared in more than one of the
+// package's files, naming both: CUE merges them into one group, which is
+// rarely what was meant.
+func checkGroupKeys(parsed []*ast.File) diag.Diagnostics {
+	var ds diag.Diagnostics
+	byName := map[string]*ast.File{}
+	var names []string
+	for _, f := range parsed {
+		if name, ok := userFile(f.Filename); ok {
+			byName[name] = f
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	keys := map[string]*diag.Range{}
+	for _, name := range names {
+		for _, k := range groupKeys(byName[name]) {
 			r := &diag.Range{Filename: name, Start: toPos(k.pos), End: toPos(k.pos)}
-			if first, dup := keys[k.name]; dup && first.Filename != name {
-				ds.Warnf(r, model.Path("groups", k.name), "groups.%s is also declared in %s; CUE merges both into one group", k.name, first.Filename)
-				continue
-			}
-			if _, dup := keys[k.name]; !dup {
+			first, dup := keys[k.name]
+			switch {
+			case !dup:
 				keys[k.name] = r
+			case first.Filename != name:
+				ds.Warnf(r, model.Path("groups", k.name), "groups.%s is also declared in %s; CUE merges both into one group", k.name, first.Filename)
 			}
 		}
 	}

@@ -40,18 +40,19 @@ type Files struct {
 // Config is a loaded, schema-valid configuration.
 type Config struct {
 	Desired *model.Desired
-	// user is the package as the user wrote it, before unification with the
-	// schema; its positions are all in user files.
-	user cue.Value
+	// loc finds where a value was written: in the package as the user
+	// wrote it, before unification with the schema, whose positions are
+	// all in user files.
+	loc *locator
 }
 
 // Locate returns the source range of the value at a CUE path such as
 // groups."sg-finance".owners[0], or nil when the path is not in user files.
 func (c *Config) Locate(p string) *diag.Range {
-	if c == nil || !c.user.Exists() {
+	if c == nil || c.loc == nil {
 		return nil
 	}
-	return locate(c.user, p)
+	return c.loc.locate(p)
 }
 
 func locate(v cue.Value, p string) *diag.Range {
@@ -133,6 +134,25 @@ func Load(files Files) (*Config, diag.Diagnostics) {
 // administrator sees every error at once. The partial Config is never
 // to be applied: only checked.
 func LoadAll(files Files) (*Config, *Config, diag.Diagnostics) {
+	return loadAll(files, loadOptions{literalLists: true, partSize: defaultPartSize})
+}
+
+// loadOptions switch the two ways around CUE's cost on large packages;
+// tests turn them off to compare with CUE evaluating everything whole.
+type loadOptions struct {
+	// literalLists takes member lists of plain literals out of CUE
+	// (lists.go).
+	literalLists bool
+	// partSize, when above zero, evaluates separable packages with more
+	// groups than this in parts of this many groups (parts.go).
+	partSize int
+	// evaluated, when set, is told after each evaluation how many parts
+	// it had (in parts, then whole when the parts had errors) and how many
+	// lists were taken out (tests).
+	evaluated func(parts, lists int)
+}
+
+func loadAll(files Files, opts loadOptions) (*Config, *Config, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	dir := path.Clean(files.Dir)
 	if dir == ".." || strings.HasPrefix(dir, "../") || path.IsAbs(dir) {
@@ -146,24 +166,7 @@ func LoadAll(files Files) (*Config, *Config, diag.Diagnostics) {
 
 	ds = append(ds, checkFiles(files, dir)...)
 
-	ctx := cuecontext.New()
-	sv := ctx.CompileBytes(schema.Source, cue.Filename(schema.Filename))
-	if err := sv.Err(); err != nil {
-		// The schema is embedded and tested; this is a build defect.
-		panic(fmt.Sprintf("config: embedded schema does not compile: %v", err))
-	}
-	root := sv.LookupPath(cue.ParsePath(schema.Root))
-
-	modRoot := moduleRoot(files.Files, dir)
-	cfg := &load.Config{
-		Dir:        path.Join(virtualRoot, dir),
-		ModuleRoot: path.Join(virtualRoot, modRoot),
-		Overlay:    overlay(files.Files, modRoot),
-		// No environment: the loader must not reach a registry or read
-		// CUE_* settings from the machine it runs on.
-		Env: []string{},
-	}
-	insts := load.Instances([]string{"."}, cfg)
+	insts := load.Instances([]string{"."}, loaderConfig(files.Files, dir))
 	if len(insts) != 1 {
 		ds.Errorf(nil, "", "%s: expected one CUE package, found %d", displayDir(dir), len(insts))
 		return nil, nil, ds
@@ -173,43 +176,60 @@ func LoadAll(files Files) (*Config, *Config, diag.Diagnostics) {
 		ds.Sort()
 		return nil, nil, ds
 	}
-	user := ctx.BuildInstance(insts[0])
-	unified := root.Unify(user)
-	if err := unified.Validate(cue.Concrete(true)); err != nil {
-		ds = append(ds, fromCUE(err, user)...)
-	} else if err := user.Err(); err != nil {
-		ds = append(ds, fromCUE(err, user)...)
+	inst := insts[0]
+	ds = append(ds, checkGroupKeys(inst.Files)...)
+	scan := scanPackage(inst.Files)
+	loc := &locator{inst: inst}
+	if opts.literalLists {
+		loc.lists = scan.takeLiteralLists()
+	}
+	var desired, partial *model.Desired
+	if parts := splitParts(inst, scan, opts.partSize); parts != nil {
+		desired = parts.evaluate()
+		if opts.evaluated != nil {
+			opts.evaluated(parts.parts, len(loc.lists))
+		}
+	}
+	if desired == nil {
+		r := compile(inst).evaluate()
+		if opts.evaluated != nil {
+			opts.evaluated(1, len(loc.lists))
+		}
+		desired, partial, loc.user = r.desired, r.relaxed, r.user
+		ds = append(ds, r.ds...)
+	}
+	ds.Sort()
+	finish := func(d *model.Desired) *Config {
+		if d == nil {
+			return nil
+		}
+		loc.lists.restore(d)
+		applyDerivedDefaults(d)
+		return &Config{Desired: d, loc: loc}
 	}
 	if ds.HasErrors() {
-		ds.Sort()
-		return nil, relaxed(user), ds
+		return nil, finish(partial), ds
 	}
+	return finish(desired), nil, ds
+}
 
-	// MarshalJSON + encoding/json is about 3x faster than Value.Decode on
-	// large configurations (measured on 10,000 groups).
-	data, err := unified.MarshalJSON()
-	if err != nil {
-		ds = append(ds, fromCUE(err, user)...)
-		ds.Sort()
-		return nil, nil, ds
+// loaderConfig mounts files for CUE's loader, with dir as the package.
+func loaderConfig(files map[string][]byte, dir string) *load.Config {
+	modRoot := moduleRoot(files, dir)
+	return &load.Config{
+		Dir:        path.Join(virtualRoot, dir),
+		ModuleRoot: path.Join(virtualRoot, modRoot),
+		Overlay:    overlay(files, modRoot),
+		// No environment: the loader must not reach a registry or read
+		// CUE_* settings from the machine it runs on.
+		Env: []string{},
 	}
-	var d model.Desired
-	if err := json.Unmarshal(data, &d); err != nil {
-		ds.Errorf(nil, "", "decoding configuration: %v", err)
-		return nil, nil, ds
-	}
-	if err := model.AttachDeclared(&d, data); err != nil {
-		ds.Errorf(nil, "", "decoding configuration: %v", err)
-		return nil, nil, ds
-	}
-	applyDerivedDefaults(&d)
-	return &Config{Desired: &d, user: user}, nil, ds
 }
 
 // relaxed decodes the user's values without the schema, with the
 // schema's defaults that the semantic checks rely on; nil when the values
 // do not decode.
-func relaxed(user cue.Value) *Config {
+func relaxed(user cue.Value) *model.Desired {
 	if !user.Exists() || user.Err() != nil {
 		return nil
 	}
@@ -233,8 +253,7 @@ func relaxed(user cue.Value) *Config {
 		}
 		d.Groups[key] = g
 	}
-	applyDerivedDefaults(&d)
-	return &Config{Desired: &d, user: user}
+	return &d
 }
 
 // applyDerivedDefaults sets the defaults that depend on an object's key,
