@@ -1,6 +1,8 @@
 package config
 
 import (
+	"sort"
+
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -41,8 +43,16 @@ var memberListKinds = map[string]bool{"users": true, "groups": true, "devices": 
 // literalList is a member list taken out of the syntax tree.
 type literalList struct {
 	values []string
-	lits   []*ast.BasicLit
+	// file and at say where each value was written: byte offsets, not the
+	// literals or CUE positions (which hold the syntax tree and a copy of
+	// the source), so that all of CUE's memory is freed after loading.
+	file string
+	at   []litSpan
 }
+
+// litSpan is where a literal is in its file: its offset and its length
+// in bytes.
+type litSpan struct{ off, n int32 }
 
 // listAt addresses a member list: groups.<group>.membership.<kind>.
 type listAt struct{ group, kind string }
@@ -143,7 +153,15 @@ func (s *packageScan) takeLiteralLists() literalLists {
 		if !ok {
 			continue
 		}
-		out[at] = &literalList{values: values, lits: lits}
+		file, ok := userFile(list.Pos().Filename())
+		if !ok {
+			continue
+		}
+		spans := make([]litSpan, len(lits))
+		for i, lit := range lits {
+			spans[i] = litSpan{int32(lit.Pos().Offset()), int32(len(lit.Value))}
+		}
+		out[at] = &literalList{values: values, file: file, at: spans}
 		list.Elts = nil
 	}
 	return out
@@ -341,8 +359,8 @@ func (ls literalLists) restore(d *model.Desired) {
 }
 
 // locate is the range of an element of a list taken out, addressed as
-// groups.<key>.membership.<kind>[i].
-func (ls literalLists) locate(p string) (*diag.Range, bool) {
+// groups.<key>.membership.<kind>[i]; src is the file it is in.
+func (ls literalLists) locate(p string, src func(file string) *lineIndex) (*diag.Range, bool) {
 	if len(ls) == 0 {
 		return nil, false
 	}
@@ -363,9 +381,31 @@ func (ls literalLists) locate(p string) (*diag.Range, bool) {
 		return nil, false
 	}
 	i := sels[4].Index()
-	if i < 0 || i >= len(l.lits) {
+	if i < 0 || i >= len(l.at) {
 		return nil, false
 	}
-	lit := l.lits[i]
-	return makeRange(lit.Pos(), lit.End()), true
+	at, lines := l.at[i], src(l.file)
+	if lines == nil {
+		return nil, false
+	}
+	return &diag.Range{Filename: l.file, Start: lines.pos(int(at.off)), End: lines.pos(int(at.off + at.n))}, true
+}
+
+// lineIndex turns byte offsets of a file into lines and columns, as CUE
+// counts them (columns in bytes, from 1).
+type lineIndex struct{ starts []int }
+
+func newLineIndex(src []byte) *lineIndex {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return &lineIndex{starts: starts}
+}
+
+func (x *lineIndex) pos(off int) diag.Pos {
+	line := sort.SearchInts(x.starts, off+1) - 1
+	return diag.Pos{Line: line + 1, Column: off - x.starts[line] + 1, Byte: off}
 }

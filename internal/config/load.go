@@ -179,7 +179,13 @@ func loadAll(files Files, opts loadOptions) (*Config, *Config, diag.Diagnostics)
 	inst := insts[0]
 	ds = append(ds, checkGroupKeys(inst.Files)...)
 	scan := scanPackage(inst.Files)
-	loc := &locator{inst: inst}
+	loc := &locator{files: files.Files, rebuild: func() cue.Value {
+		inst := load.Instances([]string{"."}, loaderConfig(files.Files, dir))[0]
+		if opts.literalLists {
+			scanPackage(inst.Files).takeLiteralLists()
+		}
+		return cuecontext.New().BuildInstance(inst)
+	}}
 	if opts.literalLists {
 		loc.lists = scan.takeLiteralLists()
 	}
@@ -195,8 +201,11 @@ func loadAll(files Files, opts loadOptions) (*Config, *Config, diag.Diagnostics)
 		if opts.evaluated != nil {
 			opts.evaluated(1, len(loc.lists))
 		}
-		desired, partial, loc.user = r.desired, r.relaxed, r.user
+		desired, partial = r.desired, r.relaxed
 		ds = append(ds, r.ds...)
+		if r.ds.HasErrors() {
+			loc.user = r.user
+		}
 	}
 	ds.Sort()
 	finish := func(d *model.Desired) *Config {

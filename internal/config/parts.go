@@ -262,23 +262,41 @@ func compileSchema(ctx *cue.Context) cue.Value {
 // locator finds the source of a configuration path: in a member list
 // taken out of CUE, or in the package as the user wrote it, before
 // unification with the schema, whose positions are all in user files.
-// When the package was evaluated in parts, it is built whole on first use.
+// After a load without errors the package is built again on first use:
+// keeping it would keep its syntax tree and values, most of the memory a
+// large configuration takes, for diagnostics few runs have.
 type locator struct {
-	lists literalLists
-	inst  *build.Instance
+	lists   literalLists
+	files   map[string][]byte
+	rebuild func() cue.Value
 
-	mu   sync.Mutex
-	user cue.Value
+	mu    sync.Mutex
+	user  cue.Value
+	lines map[string]*lineIndex
 }
 
 func (l *locator) locate(p string) *diag.Range {
-	if r, ok := l.lists.locate(p); ok {
-		return r
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if r, ok := l.lists.locate(p, l.lineIndex); ok {
+		return r
+	}
 	if !l.user.Exists() {
-		l.user = cuecontext.New().BuildInstance(l.inst)
+		l.user = l.rebuild()
 	}
 	return locate(l.user, p)
+}
+
+func (l *locator) lineIndex(file string) *lineIndex {
+	src, ok := l.files[file]
+	if !ok {
+		return nil
+	}
+	if l.lines == nil {
+		l.lines = map[string]*lineIndex{}
+	}
+	if l.lines[file] == nil {
+		l.lines[file] = newLineIndex(src)
+	}
+	return l.lines[file]
 }

@@ -130,6 +130,14 @@ type object struct {
 	Extensions                    []map[string]any `json:"extensions"`
 }
 
+// relationItem is a member or owner as listed: what a principal needs.
+type relationItem struct {
+	ID                string `json:"id"`
+	Type              string `json:"@odata.type"`
+	UserPrincipalName string `json:"userPrincipalName"`
+	DisplayName       string `json:"displayName"`
+}
+
 func (o object) principal(fallback entra.ObjectType) entra.Principal {
 	t := fallback
 	switch o.Type {
@@ -157,11 +165,7 @@ func (o object) principal(fallback entra.ObjectType) entra.Principal {
 // listObjects lists collections (following every nextLink) and decodes
 // their items.
 func (b *Backend) listObjects(ctx context.Context, infos []*abstractions.RequestInformation) ([][]object, error) {
-	pages, err := b.listAll(ctx, infos)
-	if err != nil {
-		return nil, err
-	}
-	return decode(pages)
+	return listAll[object](ctx, b, infos)
 }
 
 // inFilters builds the requests that look values of prop up with in (…)
@@ -181,20 +185,6 @@ func (b *Backend) inFilters(path, prop string, values []string, query map[string
 		infos = append(infos, b.get(path, q, false))
 	}
 	return infos
-}
-
-func decode(raw [][]json.RawMessage) ([][]object, error) {
-	out := make([][]object, len(raw))
-	for i, items := range raw {
-		for _, it := range items {
-			var o object
-			if err := json.Unmarshal(it, &o); err != nil {
-				return nil, err
-			}
-			out[i] = append(out[i], o)
-		}
-	}
-	return out, nil
 }
 
 const (
@@ -480,18 +470,22 @@ func (b *Backend) Relations(ctx context.Context, memberOf, ownerOf []string) (me
 			infos = append(infos, b.get("/groups/"+id+"/"+rel.name, map[string]string{"$select": principalCols, "$top": "999"}, false))
 		}
 	}
-	objs, err := b.listObjects(ctx, infos)
+	// Converted page by page: an L tenant's million members are held once,
+	// as principals, never also as decoded listings.
+	members, owners = map[string][]entra.Principal{}, map[string][]entra.Principal{}
+	err = eachPage(ctx, b, infos, func(i int, items []relationItem) {
+		out, id := members, ""
+		if i < len(memberOf) {
+			id = memberOf[i]
+		} else {
+			out, id = owners, ownerOf[i-len(memberOf)]
+		}
+		for _, it := range items {
+			out[id] = append(out[id], object{ID: it.ID, Type: it.Type, UserPrincipalName: it.UserPrincipalName, DisplayName: it.DisplayName}.principal(entra.TypeUser))
+		}
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	collect := func(ids []string, objs [][]object) map[string][]entra.Principal {
-		out := map[string][]entra.Principal{}
-		for i, id := range ids {
-			for _, o := range objs[i] {
-				out[id] = append(out[id], o.principal(entra.TypeUser))
-			}
-		}
-		return out
-	}
-	return collect(memberOf, objs[:len(memberOf)]), collect(ownerOf, objs[len(memberOf):]), nil
+	return members, owners, nil
 }

@@ -281,9 +281,9 @@ func (b *Backend) sendBatch(ctx context.Context, chunk []*call) (retry []*call, 
 }
 
 // page is one page of a collection.
-type page struct {
-	Value    []json.RawMessage `json:"value"`
-	NextLink string            `json:"@odata.nextLink"`
+type page[T any] struct {
+	Value    []T    `json:"value"`
+	NextLink string `json:"@odata.nextLink"`
 }
 
 // nextPage is the request for a listing's next page: its link, with the
@@ -299,22 +299,59 @@ func (b *Backend) nextPage(link string, first *abstractions.RequestInformation) 
 
 // listAll runs several collection requests and follows every nextLink,
 // sending the next pages of all collections together, so n collections of
-// p pages cost about p round trips, not n·p.
-func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInformation) ([][]json.RawMessage, error) {
-	out := make([][]json.RawMessage, len(infos))
-	type cursor struct {
-		index int
-		c     *call
+// p pages cost about p round trips, not n·p. Items are decoded as T.
+func listAll[T any](ctx context.Context, b *Backend, infos []*abstractions.RequestInformation) ([][]T, error) {
+	out := make([][]T, len(infos))
+	err := eachPage(ctx, b, infos, func(i int, items []T) { out[i] = append(out[i], items...) })
+	if err != nil {
+		return nil, err
 	}
-	var round []cursor
+	return out, nil
+}
+
+// eachPage is listAll handing each page's items, decoded as T, to use as
+// the page arrives (with the index of its collection in infos), so that
+// neither the page nor its items need outlive it.
+func eachPage[T any](ctx context.Context, b *Backend, infos []*abstractions.RequestInformation, use func(int, []T)) error {
+	// A page is decoded as soon as its $batch is answered (runBatches
+	// calls answered one at a time), so a round of thousands of listings
+	// holds the bodies of the batches in flight, not of all of them.
+	type cursor struct {
+		index   int
+		c       *call
+		decoded bool
+		err     error
+		next    string
+	}
 	progressed := entra.Progressed(ctx)
-	for i, info := range infos {
-		c := &call{info: info}
-		if progressed != nil {
-			// A collection counts once, when its first page arrives.
-			c.answered = func() { progressed(1) }
+	decode := func(cur *cursor) {
+		if cur.decoded || cur.c.failed() != nil || cur.c.err != nil {
+			return
 		}
-		round = append(round, cursor{i, c})
+		cur.decoded = true
+		var p page[T]
+		if err := json.Unmarshal(cur.c.body, &p); err != nil {
+			cur.err = fmt.Errorf("decoding a page: %w", err)
+			return
+		}
+		cur.c.body = nil
+		use(cur.index, p.Value)
+		cur.next = p.NextLink
+	}
+	track := func(index int, c *call, first bool) *cursor {
+		cur := &cursor{index: index, c: c}
+		c.answered = func() {
+			if first && progressed != nil {
+				// A collection counts once, when its first page arrives.
+				progressed(1)
+			}
+			decode(cur)
+		}
+		return cur
+	}
+	var round []*cursor
+	for i, info := range infos {
+		round = append(round, track(i, &call{info: info}, true))
 	}
 	seen := make([]map[string]bool, len(infos))
 	pages := make([]int, len(infos))
@@ -324,37 +361,37 @@ func (b *Backend) listAll(ctx context.Context, infos []*abstractions.RequestInfo
 			calls[i] = cur.c
 		}
 		if err := b.runBatches(ctx, calls); err != nil {
-			return nil, err
+			return err
 		}
-		var next []cursor
+		var next []*cursor
 		for _, cur := range round {
 			if e := cur.c.failed(); e != nil {
-				return nil, e
+				return e
 			}
 			if cur.c.err != nil {
-				return nil, cur.c.err
+				return cur.c.err
 			}
-			var p page
-			if err := json.Unmarshal(cur.c.body, &p); err != nil {
-				return nil, fmt.Errorf("decoding a page: %w", err)
+			decode(cur)
+			if cur.err != nil {
+				return cur.err
 			}
-			out[cur.index] = append(out[cur.index], p.Value...)
-			if p.NextLink != "" {
-				if seen[cur.index] == nil {
-					seen[cur.index] = map[string]bool{}
-				}
-				pages[cur.index]++
-				switch {
-				case seen[cur.index][p.NextLink]:
-					return nil, fmt.Errorf("the server sent the same @odata.nextLink twice (%s); stopping instead of looping", p.NextLink)
-				case pages[cur.index] >= maxPages:
-					return nil, fmt.Errorf("a listing went on for more than %d pages; stopping", maxPages)
-				}
-				seen[cur.index][p.NextLink] = true
-				next = append(next, cursor{cur.index, &call{info: b.nextPage(p.NextLink, cur.c.info)}})
+			if cur.next == "" {
+				continue
 			}
+			if seen[cur.index] == nil {
+				seen[cur.index] = map[string]bool{}
+			}
+			pages[cur.index]++
+			switch {
+			case seen[cur.index][cur.next]:
+				return fmt.Errorf("the server sent the same @odata.nextLink twice (%s); stopping instead of looping", cur.next)
+			case pages[cur.index] >= maxPages:
+				return fmt.Errorf("a listing went on for more than %d pages; stopping", maxPages)
+			}
+			seen[cur.index][cur.next] = true
+			next = append(next, track(cur.index, &call{info: b.nextPage(cur.next, cur.c.info)}, false))
 		}
 		round = next
 	}
-	return out, nil
+	return nil
 }

@@ -54,7 +54,7 @@ func (b *Backend) Documents(ctx context.Context, paths []string) (map[string]ent
 		return out, nil
 	}
 	// The rest of every paged collection, their pages sharing round trips.
-	pages, err := b.listAll(ctx, next)
+	pages, err := listAll[json.RawMessage](ctx, b, next)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (b *Backend) Documents(ctx context.Context, paths []string) (map[string]ent
 
 // Collection implements [entra.Reader], following every page.
 func (b *Backend) Collection(ctx context.Context, path string) ([]entra.Document, error) {
-	pages, err := b.listAll(ctx, []*abstractions.RequestInformation{b.get("/"+path, nil, false)})
+	pages, err := listAll[json.RawMessage](ctx, b, []*abstractions.RequestInformation{b.get("/"+path, nil, false)})
 	if err != nil {
 		return nil, fmt.Errorf("GET /%s: %w", path, err)
 	}

@@ -143,7 +143,7 @@ func TestEndlessPagingStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := NewBackend(c, 1)
-	_, err = b.listAll(context.Background(), []*abstractions.RequestInformation{b.get("/groups", nil, false)})
+	_, err = listAll[json.RawMessage](context.Background(), b, []*abstractions.RequestInformation{b.get("/groups", nil, false)})
 	if err == nil || !strings.Contains(err.Error(), "same @odata.nextLink twice") {
 		t.Fatalf("endless paging: %v", err)
 	}

@@ -379,7 +379,7 @@ func (s *SharePoint) Users(ctx context.Context, filter string, ids, selectProps 
 			infos = append(infos, s.b.get("/users", map[string]string{"$select": sel, "$filter": f, "$top": "999"}, true))
 		}
 	}
-	pages, err := s.b.listAll(ctx, infos)
+	pages, err := listAll[json.RawMessage](ctx, s.b, infos)
 	if err != nil {
 		return nil, fmt.Errorf("GET /users: %w", err)
 	}
