@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/render"
 )
 
 // Exit codes.
@@ -101,9 +103,21 @@ func Main(ctx context.Context, args []string, stdio Streams, deps Deps) int {
 	case errors.As(err, &ec):
 		return ec.code
 	default:
-		fmt.Fprintf(stdio.Err, "entrasync: %v\n", err)
+		fmt.Fprintf(stdio.Err, "entrasync: %s\n", errorText(err))
 		return ExitError
 	}
+}
+
+// errorText is an error as printed. An error can quote what Graph said,
+// and Graph can echo names from the tenant: each line is cleaned of
+// control characters and bidirectional overrides, as every name printed
+// from the tenant is.
+func errorText(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = render.Clean(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // execute runs the command. A panic is a bug, never a reason to exit 2,

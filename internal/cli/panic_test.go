@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,5 +27,24 @@ func TestPanicExitsOne(t *testing.T) {
 		}})
 	if code != cli.ExitError || !strings.Contains(errOut.String(), "internal error (please report it): boom") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// An error can echo what Graph said, names from the tenant included: it
+// reaches the terminal without control characters or bidi overrides.
+func TestErrorsArePrintedClean(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "package cfg\n\ntenant: id: \"8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10\"\ngroups: a: displayName: \"A\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "a.cue"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := cli.Main(context.Background(), []string{"plan", "--dir", dir}, cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut},
+		cli.Deps{Getenv: func(string) string { return "" }, OpenTenant: func(context.Context, cli.TenantSpec) (cli.Tenant, error) {
+			return cli.Tenant{}, errors.New("group \"\x1b[2J\u202eevil\" is not allowed\nsecond line")
+		}})
+	got := errOut.String()
+	if code != cli.ExitError || strings.ContainsAny(got, "\x1b\u202e") || !strings.Contains(got, `\u001b[2J\u202eevil`) || !strings.Contains(got, "\nsecond line") {
+		t.Fatalf("exit %d, stderr %q", code, got)
 	}
 }
