@@ -14,14 +14,16 @@ build:
 
 # test: vet, every test (internal/graph compiles msgraph-sdk-go: ~3 min and
 # ~4.5 GB cold, seconds warm), the race detector on the emulator, on the
-# configuration loader's parallel parts and on the Graph adapter's
-# concurrent batching, and a check that golden files are up to date.
+# configuration loader's parallel parts, on the Graph adapter's shared
+# $batch scheduler and on the planner's concurrent reads, and a check that
+# golden files are up to date.
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(GO) test -race -short ./internal/sim/...
 	$(GO) test -race -short -run 'TestFastPath|FuzzFastPath' ./internal/config
-	$(GO) test -race -short -run 'TestBatchFailures|TestFaultMatrix(InterruptedAfterEveryWrite|TokenExpiry)' ./internal/graph
+	$(GO) test -race -short -run 'TestBatchFailures|TestFaultMatrix(InterruptedAfterEveryWrite|TokenExpiry)|TestReadersStartedTogether|TestChainCarries|TestCancelledCaller' ./internal/graph
+	$(GO) test -race -short ./internal/plan
 	$(MAKE) --no-print-directory golden-check
 
 test-short:

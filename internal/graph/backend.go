@@ -32,13 +32,13 @@ import (
 // $batch (400 adds per round trip); removals are one DELETE $ref each, 20
 // per round trip.
 type Backend struct {
-	c           *Client
-	base        string
-	concurrency int
+	c    *Client
+	base string
 	// writes keeps this process under Graph's write quota for an app and
 	// tenant (3,000 per 150 s, Graph docs: Throttling limits, identity and access), with the same burst Graph allows, so
 	// a large apply slows down instead of collecting 429s.
 	writes *rate.Limiter
+	sched  *scheduler
 }
 
 // Traffic reports the round trips and requests sent so far.
@@ -59,8 +59,10 @@ func NewBackend(c *Client, concurrency int) *Backend {
 	if concurrency < 1 {
 		concurrency = 4
 	}
-	return &Backend{c: c, base: c.Adapter.GetBaseUrl(), concurrency: concurrency,
+	b := &Backend{c: c, base: c.Adapter.GetBaseUrl(),
 		writes: rate.NewLimiter(rate.Limit(float64(writeQuota)/writeQuotaWindow.Seconds()), writeQuota)}
+	b.sched = &scheduler{send: b.sendBatchRetrying, concurrency: concurrency}
+	return b
 }
 
 // get builds a GET for a path under the base URL with query options.
@@ -281,9 +283,15 @@ const listUsersAbove = 600
 // way (Graph's known issues: query parameter limits).
 func (b *Backend) ResolveUsers(ctx context.Context, refs []string) (map[string]entra.Principal, error) {
 	if len(refs) > listUsersAbove {
-		if n, err := b.countUsers(ctx); err == nil && ceilDiv(n, 999)+1 < ceilDiv(len(refs), maxInValues*batchSize) {
-			return b.resolveByListing(ctx, refs)
+		// A listing is a chain of pages: other reads wait to ride with
+		// them rather than take round trips of their own beside it.
+		listing, ch := b.sched.startChain(ctx)
+		defer b.sched.endChain(ch)
+		if n, err := b.countUsers(listing); err == nil && ceilDiv(n, 999)+1 < ceilDiv(len(refs), maxInValues*batchSize) {
+			b.sched.setChain(ch, ceilDiv(n, 999))
+			return b.resolveByListing(listing, refs)
 		}
+		b.sched.endChain(ch)
 	}
 	return b.resolve(ctx, "/users", entra.TypeUser, refs, "userPrincipalName", "mail")
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
@@ -47,7 +46,8 @@ type call struct {
 	body   json.RawMessage
 	err    error
 	// answered, when set, is called once the call has its last answer
-	// (not one it will be sent again after), under runBatches' lock.
+	// (not one it will be sent again after), never at the same time as
+	// another call's of the same runBatches.
 	answered func()
 }
 
@@ -88,62 +88,29 @@ func (c *call) failed() *graphError {
 	return &graphError{Status: c.status, Code: body.Error.Code, Message: body.Error.Message}
 }
 
-// runBatches sends calls in $batch requests of 20, up to concurrency at
-// once, retrying throttled items; it fills each call's status and body.
+// runBatches sends calls in $batch requests of 20, sharing round trips
+// with whatever else this Backend is sending (see scheduler), retrying
+// throttled items; it fills each call's status and body.
 func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 	pending := calls
 	for attempt := 0; len(pending) > 0; attempt++ {
-		var chunks [][]*call
-		for i := 0; i < len(pending); i += batchSize {
-			chunks = append(chunks, pending[i:min(i+batchSize, len(pending))])
+		sub := b.sched.run(ctx, pending)
+		if sub.err != nil {
+			return sub.err
 		}
-		var mu sync.Mutex
-		var retry []*call
-		wait := 0.0
-		lagging := false
-		var firstErr error
-		sem := make(chan struct{}, b.concurrency)
-		var wg sync.WaitGroup
-		for _, chunk := range chunks {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(chunk []*call) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				again, after, err := b.sendBatchRetrying(ctx, chunk)
-				mu.Lock()
-				defer mu.Unlock()
-				if err == nil {
-					for _, c := range chunk {
-						if c.answered != nil && !slices.Contains(again, c) {
-							c.answered()
-						}
-					}
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				retry = append(retry, again...)
-				wait = max(wait, after)
-				lagging = lagging || slices.ContainsFunc(again, func(c *call) bool { return c.status == 400 })
-			}(chunk)
-		}
-		wg.Wait()
-		if firstErr != nil {
-			return firstErr
-		}
-		if len(retry) == 0 {
+		if len(sub.retry) == 0 {
 			return nil
 		}
 		if attempt == maxItemRetries {
-			for _, c := range retry {
+			for _, c := range sub.retry {
 				if c.answered != nil {
 					c.answered()
 				}
 			}
 			return nil // the calls keep their 429/503 answers
 		}
-		if lagging {
+		wait := sub.wait
+		if sub.lagging {
 			// Replication: 1, 2, 4, 8, 16, 16 s, about 47 s in all.
 			wait = max(wait, float64(min(1<<attempt, 16)))
 		}
@@ -153,7 +120,7 @@ func (b *Backend) runBatches(ctx context.Context, calls []*call) error {
 			return ctx.Err()
 		case <-time.After(d):
 		}
-		pending = retry
+		pending = sub.retry
 	}
 	return nil
 }

@@ -19,6 +19,10 @@ type Groups struct {
 	LastDeclared func(commit string) (*model.Desired, bool, error)
 }
 
+// withoutOwnership: the group kind's own markers say what it manages, so
+// it plans while the ownership records are still being read.
+func (Groups) withoutOwnership() {}
+
 // Plan implements [Kind].
 func (g Groups) Plan(ctx context.Context, env *Env) (KindPlan, diag.Diagnostics, error) {
 	live, ds, err := ReadLive(ctx, env.Reader, env.Desired, Inputs{Locate: env.Locate, LastDeclared: g.LastDeclared, Progress: env.Progress, Targets: env.Options.Targets})

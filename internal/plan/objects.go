@@ -238,12 +238,27 @@ func project(doc entra.Document, keep []string) entra.Document {
 func Make(ctx context.Context, env *Env, kinds ...Kind) (*Plan, diag.Diagnostics, error) {
 	d := env.Desired
 	env.Options.Prune = env.Options.Prune || d.Prune
+	ownership := func() error { return nil }
 	if env.Ownership == nil {
-		own, err := ReadOwnership(ctx, env.Reader, env.Tenant, env.Configuration)
-		if err != nil {
-			return nil, nil, err
+		// The ownership records are read beside the first kinds' reads,
+		// in their first round trip; a kind that needs them waits.
+		ctxs := entra.Together(ctx, 2)
+		ctx = ctxs[1]
+		defer entra.Arrive(ctx)
+		var own *Ownership
+		var ownErr error
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			defer entra.Arrive(ctxs[0])
+			own, ownErr = ReadOwnership(ctxs[0], env.Reader, env.Tenant, env.Configuration)
+		}()
+		ownership = func() error {
+			entra.Arrive(ctx)
+			<-read
+			env.Ownership = own
+			return ownErr
 		}
-		env.Ownership = own
 	}
 	if env.GroupRef == nil {
 		env.GroupRef = func(string) (string, bool) { return "", false }
@@ -255,6 +270,11 @@ func Make(ctx context.Context, env *Env, kinds ...Kind) (*Plan, diag.Diagnostics
 	var known []string
 	stamp := Stamp{Commit: env.Commit}
 	for _, k := range kinds {
+		if _, free := k.(interface{ withoutOwnership() }); !free && env.Ownership == nil {
+			if err := ownership(); err != nil {
+				return nil, nil, err
+			}
+		}
 		kp, kds, err := k.Plan(ctx, env)
 		ds = append(ds, kds...)
 		if err != nil || kds.HasErrors() {
@@ -280,6 +300,9 @@ func Make(ctx context.Context, env *Env, kinds ...Kind) (*Plan, diag.Diagnostics
 	}
 	if err := checkTargets(env.Options.Targets, known); err != nil {
 		return nil, ds, err
+	}
+	if err := ownership(); err != nil {
+		return nil, nil, err
 	}
 	rc, err := env.Ownership.change(claims, stamp)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -150,68 +151,19 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	}
 	progress("the configuration at applied commits", len(read), len(read))
 
-	// 3. Resolve every reference of now and of the last applied state, one
-	// bulk call per kind.
+	// 3. Every reference of now and of the last applied state (one bulk
+	// call per kind), the users of each filter, and the members and owners
+	// of the bound, marked and recorded groups. The reads are independent,
+	// so they run at once and share round trips: a listing of the whole
+	// tenant's users, one page after another, rides in the member reads'
+	// batches instead of taking a round trip per page.
 	want := map[string]map[string]bool{"user": {}, "device": {}, "sp": {}, "group": {}}
-	collect := func(g *model.Group) {
-		if g == nil {
-			return
-		}
-		for _, o := range g.Owners {
-			want["user"][o] = true
-		}
-		if m := g.Membership; m != nil {
-			for _, u := range m.Users {
-				want["user"][u] = true
-			}
-			for _, x := range m.Devices {
-				want["device"][x] = true
-			}
-			for _, x := range m.ServicePrincipals {
-				want["sp"][x] = true
-			}
-			for _, x := range m.Groups {
-				if strings.HasPrefix(x, "id:") {
-					want["group"][x] = true
-				}
-			}
-			for _, s := range m.From {
-				if strings.HasPrefix(s.Group, "id:") {
-					want["group"][s.Group] = true
-				}
-			}
-		}
-	}
 	for _, k := range read {
 		g := d.Groups[k]
-		collect(&g)
-		collect(live.Last[k])
+		collectReferences(want, &g)
+		collectReferences(want, live.Last[k])
 	}
-	resolvers := []struct {
-		kind string
-		fn   func(context.Context, []string) (map[string]entra.Principal, error)
-	}{{"user", r.ResolveUsers}, {"device", r.ResolveDevices}, {"sp", r.ResolveServicePrincipals}, {"group", r.ResolveGroups}}
-	for _, res := range resolvers {
-		refs := slices.Sorted(mapKeys(want[res.kind]))
-		if len(refs) == 0 {
-			continue
-		}
-		stage := res.kind + " references"
-		progress(stage, 0, len(refs))
-		found, err := res.fn(ctx, refs)
-		if err != nil {
-			return nil, nil, fmt.Errorf("resolving %s references: %w", res.kind, err)
-		}
-		for ref, p := range found {
-			live.Refs[res.kind+":"+strings.ToLower(ref)] = p
-		}
-		progress(stage, len(refs), len(refs))
-	}
-	ds = append(ds, unresolved(d, read, live, bindings, in.Locate)...)
-
-	// 4. Computed sources, and the members and owners of bound groups and
-	// mirrored groups, in bulk.
-	var memberIDs, ownerIDs []string
+	var memberIDs, ownerIDs, filters []string
 	mirrorID := map[string]string{}
 	for _, k := range read {
 		g := d.Groups[k]
@@ -228,17 +180,11 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		for _, s := range g.Membership.From {
 			switch {
 			case s.Users != "":
-				if _, done := live.Computed["users:"+s.Users]; !done {
-					users, err := r.UsersMatching(ctx, s.Users)
-					if err != nil {
-						return nil, nil, fmt.Errorf("resolving users matching %q: %w", s.Users, err)
-					}
-					live.Computed["users:"+s.Users] = users
+				if !slices.Contains(filters, s.Users) {
+					filters = append(filters, s.Users)
 				}
 			case strings.HasPrefix(s.Group, "id:"):
-				if p, ok := live.Refs["group:"+strings.ToLower(s.Group)]; ok {
-					mirrorID[s.Group] = p.ID
-				}
+				// Known once the group references are resolved.
 			default:
 				if b := bindings[s.Group]; b != nil {
 					mirrorID[s.Group] = b.ID
@@ -249,9 +195,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 	}
 	for _, id := range mirrorID {
-		if !slices.Contains(memberIDs, id) {
-			memberIDs = append(memberIDs, id)
-		}
+		memberIDs = append(memberIDs, id)
 	}
 	for _, g := range marked {
 		if targeted(g.Marker.Address) {
@@ -265,21 +209,100 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 	}
 	slices.Sort(memberIDs)
-	// The reader reports each group's members and owners as they arrive.
-	total, done := len(memberIDs)+len(ownerIDs), 0
-	var mu sync.Mutex
-	progress("members and owners", 0, total)
-	members, owners, err := r.Relations(entra.WithProgress(ctx, func(n int) {
+	memberIDs = slices.Compact(memberIDs)
+
+	const stage = "references, members and owners"
+	var mu sync.Mutex // guards live, done and the progress calls
+	total, done := len(memberIDs)+len(ownerIDs)+len(filters), 0
+	advance := func(n int) {
 		mu.Lock()
 		defer mu.Unlock()
 		done += n
-		progress("members and owners", min(done, total), total)
-	}), memberIDs, ownerIDs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading members and owners: %w", err)
+		progress(stage, min(done, total), total)
+	}
+	var reads []func(context.Context) error
+	resolvers := []struct {
+		kind string
+		fn   func(context.Context, []string) (map[string]entra.Principal, error)
+	}{{"user", r.ResolveUsers}, {"device", r.ResolveDevices}, {"sp", r.ResolveServicePrincipals}, {"group", r.ResolveGroups}}
+	for _, res := range resolvers {
+		refs := slices.Sorted(mapKeys(want[res.kind]))
+		if len(refs) == 0 {
+			continue
+		}
+		total += len(refs)
+		reads = append(reads, func(ctx context.Context) error {
+			found, err := res.fn(ctx, refs)
+			if err != nil {
+				return fmt.Errorf("resolving %s references: %w", res.kind, err)
+			}
+			mu.Lock()
+			for ref, p := range found {
+				live.Refs[res.kind+":"+strings.ToLower(ref)] = p
+			}
+			mu.Unlock()
+			advance(len(refs))
+			return nil
+		})
+	}
+	for _, f := range filters {
+		reads = append(reads, func(ctx context.Context) error {
+			users, err := r.UsersMatching(ctx, f)
+			if err != nil {
+				return fmt.Errorf("resolving users matching %q: %w", f, err)
+			}
+			mu.Lock()
+			live.Computed["users:"+f] = users
+			mu.Unlock()
+			advance(1)
+			return nil
+		})
+	}
+	var members, owners map[string][]entra.Principal
+	if len(memberIDs)+len(ownerIDs) > 0 {
+		// The reader reports each group's members and owners as they arrive.
+		reads = append(reads, func(ctx context.Context) error {
+			var err error
+			members, owners, err = r.Relations(entra.WithProgress(ctx, advance), memberIDs, ownerIDs)
+			if err != nil {
+				return fmt.Errorf("reading members and owners: %w", err)
+			}
+			return nil
+		})
+	}
+	progress(stage, 0, total)
+	if err := together(ctx, reads); err != nil {
+		return nil, nil, err
 	}
 	if done < total {
-		progress("members and owners", total, total)
+		progress(stage, total, total)
+	}
+	ds = append(ds, unresolved(d, read, live, bindings, in.Locate)...)
+
+	// 4. Groups mirrored by id, once their references are resolved: a read
+	// of their own only when they are not among the groups read above.
+	var more []string
+	for _, k := range read {
+		if m := d.Groups[k].Membership; m != nil {
+			for _, s := range m.From {
+				if p, ok := live.Refs["group:"+strings.ToLower(s.Group)]; ok && strings.HasPrefix(s.Group, "id:") {
+					mirrorID[s.Group] = p.ID
+					if !slices.Contains(memberIDs, p.ID) && !slices.Contains(more, p.ID) {
+						more = append(more, p.ID)
+					}
+				}
+			}
+		}
+	}
+	if len(more) > 0 {
+		extra, _, err := r.Relations(ctx, more, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading members of mirrored groups: %w", err)
+		}
+		if members == nil {
+			members = map[string][]entra.Principal{}
+		}
+		maps.Copy(members, extra)
 	}
 	for src, id := range mirrorID {
 		live.Computed["group:"+src] = members[id]
@@ -297,6 +320,65 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	}
 	ds.Sort()
 	return live, ds, nil
+}
+
+// collectReferences adds the users, devices, service principals and
+// groups by id that g refers to.
+func collectReferences(want map[string]map[string]bool, g *model.Group) {
+	if g == nil {
+		return
+	}
+	for _, o := range g.Owners {
+		want["user"][o] = true
+	}
+	m := g.Membership
+	if m == nil {
+		return
+	}
+	for _, u := range m.Users {
+		want["user"][u] = true
+	}
+	for _, x := range m.Devices {
+		want["device"][x] = true
+	}
+	for _, x := range m.ServicePrincipals {
+		want["sp"][x] = true
+	}
+	for _, x := range m.Groups {
+		if strings.HasPrefix(x, "id:") {
+			want["group"][x] = true
+		}
+	}
+	for _, s := range m.From {
+		if strings.HasPrefix(s.Group, "id:") {
+			want["group"][s.Group] = true
+		}
+	}
+}
+
+// together runs independent reads at once, under contexts that let a
+// batching reader send their first requests in one round trip. The first
+// failure cancels the others and is the one returned.
+func together(ctx context.Context, reads []func(context.Context) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ctxs := entra.Together(ctx, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer entra.Arrive(ctxs[i])
+			if err := read(ctxs[i]); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return nil
 }
 
 func mapKeys(m map[string]bool) func(func(string) bool) {
