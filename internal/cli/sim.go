@@ -109,6 +109,7 @@ func (a *app) runSimServe(cmd *cobra.Command, f *simServeFlags) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	graphURL := fmt.Sprintf("http://%s/v1.0", ln.Addr())
+	auth.SetGraphRoot(fmt.Sprintf("http://%s/", ln.Addr()))
 	release, err := sim.Hold(f.state, graphURL)
 	if err != nil {
 		_ = hs.Close()

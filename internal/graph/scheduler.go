@@ -80,7 +80,7 @@ type submission struct {
 	pending   []*call
 	exclusive bool
 	chain     *chain // the listing these calls are pages of, if any
-	unsent    int // calls not yet answered or dropped
+	unsent    int    // calls not yet answered or dropped
 	done      chan struct{}
 
 	// hooks serialises the calls' answered hooks, as they touch the

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -27,8 +26,9 @@ import (
 	"time"
 )
 
-// tokenStore holds the access tokens the authority issued. Tokens are
-// random and opaque; Graph clients never look inside them.
+// tokenStore holds the access tokens the authority issued (signed JWTs,
+// see accessToken): a token is valid when this emulator issued it and it
+// has not expired.
 type tokenStore struct {
 	mu     sync.Mutex
 	tokens map[string]issued
@@ -47,10 +47,7 @@ func newTokenStore() *tokenStore { return &tokenStore{tokens: map[string]issued{
 
 const tokenLifetime = time.Hour
 
-func (ts *tokenStore) issue(now time.Time, sharePoint bool) string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	tok := hex.EncodeToString(b[:])
+func (ts *tokenStore) issue(tok string, now time.Time, sharePoint bool) string {
 	ts.mu.Lock()
 	ts.tokens[tok] = issued{expires: now.Add(tokenLifetime), sharePoint: sharePoint}
 	ts.mu.Unlock()
@@ -122,6 +119,9 @@ type Authority struct {
 
 	srv *http.Server
 	ln  net.Listener
+
+	mu    sync.Mutex
+	graph string // see SetGraphRoot
 }
 
 // StartAuthority serves the token endpoint for s on addr and writes the
@@ -149,6 +149,7 @@ func (s *Server) StartAuthority(addr, caFile string) (*Authority, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", a.openIDConfiguration)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
+	mux.HandleFunc("GET /metadata/endpoints", a.metadataEndpoints)
 	a.srv = &http.Server{Handler: loopbackOnly(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
@@ -205,9 +206,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, "invalid_client", "AADSTS7000218: The request body must contain client_assertion or client_secret.")
 		return
 	}
+	now := s.opts.Now()
+	tok, err := s.accessToken(app.ClientID, f.Get("scope"), now)
+	if err != nil {
+		oauthError(w, "temporarily_unavailable", "AADSTS50000: There was an error issuing a token: "+err.Error())
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type": "Bearer", "expires_in": int(tokenLifetime.Seconds()) - 1, "ext_expires_in": int(tokenLifetime.Seconds()) - 1,
-		"access_token": s.tokens.issue(s.opts.Now(), sharePointScope(f.Get("scope"))),
+		"access_token": s.tokens.issue(tok, now, sharePointScope(f.Get("scope"))),
 	})
 }
 

@@ -81,6 +81,7 @@ type Server struct {
 	buckets *throttle
 	tokens  *tokenStore
 	cursors map[string]*deltaCursor
+	signerState
 
 	faultMu sync.Mutex
 	rng     *mrand.Rand
@@ -153,6 +154,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.admin(w, r)
 		return
+	}
+	// Graph's beta endpoint serves these resources as v1.0 does, and the
+	// Terraform azuread provider calls only beta: the emulator answers
+	// /beta/... as /v1.0/... (links it returns name v1.0).
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/beta/"); ok {
+		r.URL.Path = "/v1.0/" + rest
+		if raw, ok := strings.CutPrefix(r.URL.RawPath, "/beta/"); ok {
+			r.URL.RawPath = "/v1.0/" + raw
+		}
 	}
 	w.Header().Set("request-id", newID())
 	if c := r.Header.Get("client-request-id"); c != "" {
