@@ -29,7 +29,8 @@ func testState(extraUsers int) *State {
 		TenantID: "8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10", Domain: "contoso.com",
 		Users: []*User{
 			{ID: alice, UserPrincipalName: "alice@contoso.com", DisplayName: "Alice", Mail: "alice@contoso.com", AccountEnabled: true,
-				Properties: map[string]any{"department": "Finance", "proxyAddresses": []any{"SMTP:alice@contoso.com"}}},
+				Properties: map[string]any{"department": "Finance", "proxyAddresses": []any{"SMTP:alice@contoso.com"},
+					"assignedLicenses": []any{map[string]any{"skuId": "184efa21-98c3-4e5d-95ab-d07053a96e67", "disabledPlans": []any{}}}}},
 			{ID: bob, UserPrincipalName: "bob@contoso.com", DisplayName: "Bob", AccountEnabled: false,
 				Properties: map[string]any{"department": "Sales"}},
 			{ID: carol, UserPrincipalName: "carol@contoso.com", DisplayName: "Carol", AccountEnabled: true,
@@ -155,6 +156,27 @@ func TestUsersConformance(t *testing.T) {
 			contains: []string{alice}, absent: []string{bob}},
 		{name: "filter any lambda", method: "GET", path: "/v1.0/users?$filter=proxyAddresses/any(p:startswith(p,'smtp:alice'))&$select=id", status: 200,
 			contains: []string{alice}, absent: []string{bob}},
+		// List users: users with a given license (a GUID literal in a lambda).
+		{name: "filter assignedLicenses any", method: "GET", path: "/v1.0/users?$filter=assignedLicenses/any(x:x/skuId%20eq%20184efa21-98c3-4e5d-95ab-d07053a96e67)&$select=id", status: 200,
+			contains: []string{alice}, absent: []string{bob, carol}},
+		// Use the $search query parameter; List users and List groups
+		// examples with $search.
+		{name: "search needs ConsistencyLevel", method: "GET", path: "/v1.0/users?$search=%22displayName:al%22", status: 400,
+			contains: []string{`"code":"Request_UnsupportedQuery"`, "ConsistencyLevel: eventual"}},
+		{name: "search users by displayName", method: "GET", path: "/v1.0/users?$search=%22displayName:al%22&$select=id", headers: eventual, status: 200,
+			contains: []string{alice}, absent: []string{bob, carol}},
+		{name: "search matches a token inside displayName", method: "GET", path: "/v1.0/groups?$search=%22displayName:dyn%22&$select=id", headers: eventual, status: 200,
+			contains: []string{dyn}, absent: []string{finance, sales}},
+		{name: "search OR", method: "GET", path: "/v1.0/groups?$search=%22displayName:fin%22%20OR%20%22displayName:lead%22&$select=id", headers: eventual, status: 200,
+			contains: []string{finance, m365}, absent: []string{sales, dyn}},
+		{name: "search AND", method: "GET", path: "/v1.0/groups?$search=%22displayName:sales%22%20AND%20%22mailNickname:sales-d%22&$select=id", headers: eventual, status: 200,
+			contains: []string{dyn}, absent: []string{sales, finance}},
+		{name: "search mail is a prefix match", method: "GET", path: "/v1.0/users?$search=%22mail:contoso%22&$select=id", headers: eventual, status: 200,
+			absent: []string{alice}},
+		{name: "search without quotes", method: "GET", path: "/v1.0/users?$search=displayName:al", headers: eventual, status: 400,
+			contains: []string{`"code":"Request_BadRequest"`, "double-quoted"}},
+		{name: "search on a property it does not cover", method: "GET", path: "/v1.0/users?$search=%22department:sales%22", headers: eventual, status: 400,
+			contains: []string{"Invalid search property 'department'."}},
 		{name: "filter syntax error", method: "GET", path: "/v1.0/users?$filter=department%20%3D%20'x'", status: 400,
 			contains: []string{`"code":"Request_UnsupportedQuery"`}},
 		// Advanced queries (Graph docs: Advanced query capabilities).

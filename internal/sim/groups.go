@@ -138,7 +138,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 		if s.lagged(g.ID) {
 			continue // still replicating: no read path shows it yet
 		}
-		if lq.filter == nil || match(lq.filter, g.props(), nil) {
+		if lq.keeps(g.props()) {
 			kept = append(kept, groupBody(g, lq))
 		}
 	}

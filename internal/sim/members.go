@@ -116,7 +116,7 @@ func (s *Server) listRelation(rel string) http.HandlerFunc {
 		}
 		ids := s.relationIDs(g, rel)
 		context := "directoryObjects"
-		if castType == "" && lq.filter == nil && lq.orderBy == "" {
+		if castType == "" && lq.filter == nil && lq.search == nil && lq.orderBy == "" {
 			start, end := window(lq, len(ids))
 			items := make([]map[string]any, 0, end-start)
 			for _, id := range ids[start:end] {

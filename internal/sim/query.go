@@ -23,6 +23,12 @@ type listQuery struct {
 	orderBy  string
 	count    bool // $count=true with ConsistencyLevel: eventual
 	advanced bool
+	search   searchQuery
+}
+
+// keeps reports whether an object passes $filter and $search.
+func (lq listQuery) keeps(props map[string]any) bool {
+	return (lq.filter == nil || match(lq.filter, props, nil)) && (lq.search == nil || lq.search.matches(props))
 }
 
 const defaultPageSize = 100 // list endpoints page at 100 by default (Graph docs: Paging; List group members)
@@ -74,8 +80,15 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 		}
 		lq.count = v == "true"
 	}
-	if q.Get("$search") != "" {
-		return bad("Request_UnsupportedQuery", "$search is not emulated.")
+	if v := q.Get("$search"); v != "" {
+		if !strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual") {
+			return bad("Request_UnsupportedQuery", searchNeedsEventual)
+		}
+		sq, err := parseSearch(v)
+		if err != nil {
+			return bad("Request_BadRequest", err.Error())
+		}
+		lq.search = sq
 	}
 	if v := q.Get("$filter"); v != "" {
 		e, err := odata.Parse(v)
@@ -198,12 +211,12 @@ func project(all map[string]any, sel, defaults []string) map[string]any {
 	return out
 }
 
-// selectItems keeps the objects matching $filter, orders them by
+// selectItems keeps the objects matching $filter and $search, orders them by
 // $orderby, and projects each to $select (or the default property set).
 func selectItems(lq listQuery, all []map[string]any, defaults []string) []map[string]any {
 	var kept []map[string]any
 	for _, p := range all {
-		if lq.filter == nil || match(lq.filter, p, nil) {
+		if lq.keeps(p) {
 			kept = append(kept, p)
 		}
 	}
