@@ -84,9 +84,9 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 		if !strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual") {
 			return bad("Request_UnsupportedQuery", searchNeedsEventual)
 		}
-		sq, err := parseSearch(v)
-		if err != nil {
-			return bad("Request_BadRequest", err.Error())
+		sq, msg := parseSearch(v)
+		if msg != "" {
+			return bad("Request_BadRequest", msg)
 		}
 		lq.search = sq
 	}

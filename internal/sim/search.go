@@ -29,26 +29,27 @@ var searchable = map[string]bool{
 
 const searchNeedsEventual = "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'"
 
-func parseSearch(s string) (searchQuery, error) {
-	var q searchQuery
+// parseSearch parses a $search expression; msg is Graph's message when
+// it is invalid.
+func parseSearch(s string) (q searchQuery, msg string) {
 	var and []searchClause
 	expectClause := true
 	rest := strings.TrimSpace(s)
 	for rest != "" {
 		if expectClause {
 			if rest[0] != '"' {
-				return nil, fmt.Errorf("Syntax error: a $search clause is a double-quoted \"property:value\" at %q", rest)
+				return nil, fmt.Sprintf("Syntax error: a $search clause is a double-quoted \"property:value\" at %q", rest)
 			}
 			end := strings.IndexByte(rest[1:], '"')
 			if end < 0 {
-				return nil, fmt.Errorf("Syntax error: unterminated quote in %q", rest)
+				return nil, fmt.Sprintf("Syntax error: unterminated quote in %q", rest)
 			}
 			prop, value, ok := strings.Cut(rest[1:end+1], ":")
 			if !ok || value == "" {
-				return nil, fmt.Errorf("Syntax error: %q is not \"property:value\"", rest[:end+2])
+				return nil, fmt.Sprintf("Syntax error: %q is not \"property:value\"", rest[:end+2])
 			}
 			if _, known := searchable[prop]; !known {
-				return nil, fmt.Errorf("Invalid search property '%s'.", prop)
+				return nil, fmt.Sprintf("Invalid search property '%s'.", prop)
 			}
 			and = append(and, searchClause{prop: prop, value: strings.ToLower(value)})
 			rest = strings.TrimSpace(rest[end+2:])
@@ -62,15 +63,15 @@ func parseSearch(s string) (searchQuery, error) {
 			q = append(q, and)
 			and = nil
 		default:
-			return nil, fmt.Errorf("Syntax error: expected AND or OR at %q", rest)
+			return nil, fmt.Sprintf("Syntax error: expected AND or OR at %q", rest)
 		}
 		rest = strings.TrimSpace(after)
 		expectClause = true
 	}
 	if expectClause {
-		return nil, fmt.Errorf("Syntax error: the $search expression %q ends without a clause", s)
+		return nil, fmt.Sprintf("Syntax error: the $search expression %q ends without a clause", s)
 	}
-	return append(q, and), nil
+	return append(q, and), ""
 }
 
 // matches reports whether an object's properties satisfy the search.
