@@ -41,6 +41,8 @@ type planFlags struct {
 	full          bool     // Full membership sync for every group or the targets.
 	prune         bool     // Delete marked groups that are no longer declared.
 	targets       []string // Limit to these addresses.
+	// historyLoads counts the configurations history() loaded.
+	historyLoads int
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -216,7 +218,11 @@ func (f *planFlags) history() func(string) (*model.Desired, bool, error) {
 	if err != nil {
 		return nil
 	}
-	cache := map[string]*model.Desired{}
+	// Markers on many commits cost one load per version of the
+	// configuration, not per commit: commits that did not change the
+	// configuration's files (a README, a workflow) share the load.
+	cache := map[string]*model.Desired{}  // by commit
+	loaded := map[string]*model.Desired{} // by the files' digest
 	return func(commit string) (*model.Desired, bool, error) {
 		if d, ok := cache[commit]; ok {
 			return d, d != nil, nil
@@ -229,19 +235,30 @@ func (f *planFlags) history() func(string) (*model.Desired, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir, Symlinks: snap.Symlinks})
-		if cfg != nil {
-			ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
+		digest := snap.Digest()
+		d, ok := loaded[digest]
+		if !ok {
+			d = loadAt(snap)
+			loaded[digest] = d
+			f.historyLoads++
 		}
-		if ds.HasErrors() {
-			// The configuration at that commit does not load with this
-			// schema: treat the commit as unknown rather than guess.
-			cache[commit] = nil
-			return nil, false, nil
-		}
-		cache[commit] = cfg.Desired
-		return cfg.Desired, true, nil
+		cache[commit] = d
+		return d, d != nil, nil
 	}
+}
+
+// loadAt loads the configuration of a snapshot, or nil when it does not
+// load with this schema: a commit then counts as unknown rather than
+// have entrasync guess what it declared.
+func loadAt(snap *gitsrc.Snapshot) *model.Desired {
+	cfg, ds := config.Load(config.Files{Files: snap.Files, Dir: snap.Dir, Symlinks: snap.Symlinks})
+	if cfg != nil {
+		ds = append(ds, validate.Desired(cfg.Desired, cfg.Locate)...)
+	}
+	if ds.HasErrors() {
+		return nil
+	}
+	return cfg.Desired
 }
 
 type planCmdFlags struct {

@@ -1,6 +1,8 @@
 package gitsrc
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
@@ -27,6 +30,22 @@ type Snapshot struct {
 	// Symlinks are .cue paths that are symbolic links: never read, in the
 	// working tree or at a revision, so that both read the same.
 	Symlinks []string
+}
+
+// Digest identifies what a snapshot holds (paths, contents, symbolic
+// links), whatever commit it was read at: commits that did not touch
+// the configuration share one.
+func (s *Snapshot) Digest() string {
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(s.Files)) {
+		fmt.Fprintf(h, "%d:%s%d:", len(name), name, len(s.Files[name]))
+		h.Write(s.Files[name])
+	}
+	for _, l := range slices.Sorted(slices.Values(s.Symlinks)) {
+		fmt.Fprintf(h, "link %d:%s", len(l), l)
+	}
+	fmt.Fprintf(h, "dir %d:%s", len(s.Dir), s.Dir)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // maxFileSize bounds a single CUE file; anything larger is almost certainly
