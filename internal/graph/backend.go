@@ -286,11 +286,13 @@ func (b *Backend) ResolveUsers(ctx context.Context, refs []string) (map[string]e
 		// A listing is a chain of pages: other reads wait to ride with
 		// them rather than take round trips of their own beside it.
 		listing, ch := b.sched.startChain(ctx)
-		defer b.sched.endChain(ch)
 		if n, err := b.countUsers(listing); err == nil && ceilDiv(n, 999)+1 < ceilDiv(len(refs), maxInValues*batchSize) {
+			defer b.sched.endChain(ch)
 			b.sched.setChain(ch, ceilDiv(n, 999))
 			return b.resolveByListing(listing, refs)
 		}
+		// Lookups instead: they must not wait for a listing that will
+		// not come.
 		b.sched.endChain(ch)
 	}
 	return b.resolve(ctx, "/users", entra.TypeUser, refs, "userPrincipalName", "mail")

@@ -2,11 +2,8 @@ package graph
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -52,9 +49,7 @@ func emulator(t *testing.T, users int, credential func(a *sim.Authority, tenant 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { auth.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(auth.CAPEM)
-	trusted := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	trusted := auth.Client()
 	cred, err := credential(auth, tenant, azcore.ClientOptions{
 		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: auth.URL},
 		Transport: trusted,

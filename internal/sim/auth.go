@@ -155,6 +155,14 @@ func (s *Server) StartAuthority(addr, caFile string) (*Authority, error) {
 	return a, nil
 }
 
+// Client is an HTTP client that trusts the authority's certificate, as a
+// client given CAFile would.
+func (a *Authority) Client() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(a.CAPEM)
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+}
+
 // Close stops the authority.
 func (a *Authority) Close() error { return a.srv.Close() }
 

@@ -3,8 +3,6 @@ package sim
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -274,9 +272,7 @@ func TestAuthority(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(a.CAPEM)
-	tlsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	tlsClient := a.Client()
 
 	resp, err := tlsClient.Get(a.URL + "tenant-x/v2.0/.well-known/openid-configuration")
 	if err != nil {

@@ -2,8 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -49,9 +47,7 @@ func TestTerraformAzureADCanPointAtTheEmulator(t *testing.T) {
 	}
 	defer a.Close()
 	a.SetGraphRoot(ts.URL + "/")
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(a.CAPEM)
-	tlsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	tlsClient := a.Client()
 
 	// 1. The metadata document, over TLS, as one object.
 	metadataHost := strings.TrimPrefix(strings.TrimSuffix(a.URL, "/"), "https://")

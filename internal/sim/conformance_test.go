@@ -171,8 +171,11 @@ func TestUsersConformance(t *testing.T) {
 			contains: []string{finance, m365}, absent: []string{sales, dyn}},
 		{name: "search AND", method: "GET", path: "/v1.0/groups?$search=%22displayName:sales%22%20AND%20%22mailNickname:sales-d%22&$select=id", headers: eventual, status: 200,
 			contains: []string{dyn}, absent: []string{sales, finance}},
-		{name: "search mail is a prefix match", method: "GET", path: "/v1.0/users?$search=%22mail:contoso%22&$select=id", headers: eventual, status: 200,
-			absent: []string{alice}},
+		{name: "search mail is a prefix match", method: "GET", path: "/v1.0/users?$search=%22mail:ali%22&$select=id", headers: eventual, status: 200,
+			contains: []string{alice}, absent: []string{bob}},
+		// Every UPN holds "contoso" after the @: tokenized, all would match.
+		{name: "search userPrincipalName is not tokenized", method: "GET", path: "/v1.0/users?$search=%22userPrincipalName:contoso%22&$select=id", headers: eventual, status: 200,
+			absent: []string{alice, bob, carol}},
 		{name: "search without quotes", method: "GET", path: "/v1.0/users?$search=displayName:al", headers: eventual, status: 400,
 			contains: []string{`"code":"Request_BadRequest"`, "double-quoted"}},
 		{name: "search on a property it does not cover", method: "GET", path: "/v1.0/users?$search=%22department:sales%22", headers: eventual, status: 400,
