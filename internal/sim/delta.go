@@ -72,6 +72,9 @@ func (s *Server) delta(kind string) http.HandlerFunc {
 			s.deltaPage(w, r, kind, st)
 			return
 		}
+		if kind == "groups" {
+			s.refreshAllDynamic()
+		}
 		for _, opt := range []string{"$top", "$orderby", "$expand"} {
 			if q.Get(opt) != "" {
 				writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "The query option '"+opt+"' is not supported with delta.")

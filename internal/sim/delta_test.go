@@ -136,9 +136,15 @@ func TestUsersDelta(t *testing.T) {
 	}
 	send(t, "PATCH", base+"/users/"+bob, `{"department":"Finance"}`)
 	send(t, "DELETE", base+"/users/"+carol, "")
-	items, _, _ = drain(t, deltaLink)
-	if len(items) != 2 || items[0]["id"] != bob || items[0]["department"] != "Finance" || fmt.Sprint(items[1]["@removed"]) != "map[reason:deleted]" {
+	items, deltaLink, _ = drain(t, deltaLink)
+	// A deleted user is soft-deleted first: "changed", restorable
+	// (Graph docs: user: delta).
+	if len(items) != 2 || items[0]["id"] != bob || items[0]["department"] != "Finance" || fmt.Sprint(items[1]["@removed"]) != "map[reason:changed]" {
 		t.Fatalf("changes: %v", items)
+	}
+	send(t, "DELETE", base+"/directory/deletedItems/"+carol, "")
+	if items, _, _ := drain(t, deltaLink); len(items) != 1 || fmt.Sprint(items[0]["@removed"]) != "map[reason:deleted]" {
+		t.Fatalf("after deleting for good: %v", items)
 	}
 	// The $select of the first call is kept in the token.
 	if _, ok := items[0]["mail"]; ok {
@@ -197,5 +203,45 @@ func TestUsersDeltaAcrossProcesses(t *testing.T) {
 	items, _, _ := drain(t, strings.Replace(link, ts.URL, ts2.URL, 1))
 	if len(items) != 1 || items[0]["department"] != "Changed" {
 		t.Fatalf("delta after a restart and one change = %v, want that one user", items)
+	}
+}
+
+// A dynamic group's membership changes when its users change, and group
+// delta reports them in members@delta as for an assigned group (Graph
+// docs: group: delta). A paused rule keeps its members.
+func TestDynamicGroupDelta(t *testing.T) {
+	ts, _ := fixture(t, 0, Options{})
+	base := ts.URL + "/v1.0"
+	members := func(items []map[string]any) string {
+		for _, it := range items {
+			if it["id"] == dyn {
+				return fmt.Sprint(it["members@delta"])
+			}
+		}
+		return "absent"
+	}
+	items, link, _ := drain(t, base+"/groups/delta?$select=displayName,members")
+	if got := members(items); !strings.Contains(got, bob) || !strings.Contains(got, carol) || strings.Contains(got, alice) {
+		t.Fatalf("initial round: dynamic members %s, want bob and carol", got)
+	}
+
+	send(t, "PATCH", base+"/users/"+alice, `{"department":"Sales"}`)
+	send(t, "PATCH", base+"/users/"+carol, `{"department":"Finance"}`)
+	items, link, _ = drain(t, link)
+	want := "[map[@odata.type:#microsoft.graph.user @removed:map[reason:deleted] id:" + carol + "] map[@odata.type:#microsoft.graph.user id:" + alice + "]]"
+	if got := members(items); got != want || len(items) != 1 {
+		t.Fatalf("after alice joined Sales and carol left it:\n got %s (%d items)\nwant %s", got, len(items), want)
+	}
+
+	send(t, "PATCH", base+"/groups/"+dyn, `{"membershipRuleProcessingState":"Paused"}`)
+	send(t, "PATCH", base+"/users/"+bob, `{"department":"HR"}`)
+	items, link, _ = drain(t, link)
+	if got := members(items); got != "[]" {
+		t.Fatalf("paused rule: members@delta %s, want none", got)
+	}
+	send(t, "PATCH", base+"/groups/"+dyn, `{"membershipRuleProcessingState":"On"}`)
+	items, _, _ = drain(t, link)
+	if got := members(items); !strings.Contains(got, bob) || !strings.Contains(got, "@removed") {
+		t.Fatalf("rule back on: members@delta %s, want bob removed", got)
 	}
 }

@@ -2,7 +2,9 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/entrasync/entrasync/internal/dynrule"
@@ -10,13 +12,44 @@ import (
 
 func parseRule(rule string) (dynrule.Expr, error) { return dynrule.Parse(rule) }
 
-// dynamicMembers evaluates a dynamic group's rule over users or devices
-// (whichever the rule names), as Entra does in the background. A paused
-// rule keeps the members it had.
-func (s *Server) dynamicMembers(g *Group) []string {
-	if g.MembershipRuleProcessingState == "Paused" {
-		return g.sortedMembers()
+// refreshDynamic brings a dynamic group's members up to date with its
+// rule, recording each change as a membership change, so that group delta
+// reports members@delta for a dynamic group as for an assigned one.
+// Entra processes rules in the background after a user or device changes;
+// the emulator processes them whenever the members are about to be read,
+// which a client cannot tell apart from a fast background pass. A paused
+// rule keeps the members it had, and a group turned from dynamic to
+// assigned keeps its last members (Graph docs: Manage rules for dynamic
+// membership groups; Change static group membership to dynamic).
+func (s *Server) refreshDynamic(g *Group) {
+	if !g.IsDynamic() || g.MembershipRuleProcessingState == "Paused" {
+		return
 	}
+	want := map[string]bool{}
+	for _, id := range s.ruleMembers(g) {
+		want[id] = true
+	}
+	for _, id := range g.sortedMembers() {
+		if !want[id] {
+			s.t.setMember(g, id, false)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(want)) {
+		s.t.setMember(g, id, true)
+	}
+}
+
+// refreshAllDynamic refreshes every dynamic group, before a read (group
+// delta) that reports them all against one position in the change sequence.
+func (s *Server) refreshAllDynamic() {
+	for _, id := range s.t.groupOrder {
+		s.refreshDynamic(s.t.groups[id])
+	}
+}
+
+// ruleMembers evaluates a dynamic group's rule over users or devices
+// (whichever the rule names). An unparsable rule has no members.
+func (s *Server) ruleMembers(g *Group) []string {
 	rule, err := parseRule(g.MembershipRule)
 	if err != nil {
 		return nil
@@ -28,20 +61,20 @@ func (s *Server) dynamicMembers(g *Group) []string {
 				ids = append(ids, id)
 			}
 		}
-	} else {
-		for _, id := range s.t.userOrder {
-			u := s.t.users[id]
-			if rule, ok := rule.(*dynrule.DirectReports); ok {
-				if m, _ := u.Properties["manager"].(string); strings.EqualFold(m, rule.ManagerID) {
-					ids = append(ids, id)
-				}
-				continue
-			}
-			p := u.props()
-			p["objectId"] = u.ID
-			if evalRule(rule, "user", p) {
+		return ids
+	}
+	for _, id := range s.t.userOrder {
+		u := s.t.users[id]
+		if rule, ok := rule.(*dynrule.DirectReports); ok {
+			if m, _ := u.Properties["manager"].(string); strings.EqualFold(m, rule.ManagerID) {
 				ids = append(ids, id)
 			}
+			continue
+		}
+		p := u.props()
+		p["objectId"] = u.ID
+		if evalRule(rule, "user", p) {
+			ids = append(ids, id)
 		}
 	}
 	return ids

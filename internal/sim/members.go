@@ -61,9 +61,7 @@ func (s *Server) relationIDs(g *Group, rel string) []string {
 }
 
 func (s *Server) memberIDs(g *Group) []string {
-	if g.IsDynamic() {
-		return s.dynamicMembers(g)
-	}
+	s.refreshDynamic(g)
 	return g.sortedMembers()
 }
 
@@ -93,8 +91,21 @@ func (s *Server) directoryObject(id string, sel []string) map[string]any {
 // query. Without them only the current page is rendered, so paging a
 // large group stays cheap.
 func (s *Server) listRelation(rel string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return s.listObjects(func(w http.ResponseWriter, r *http.Request) ([]string, bool) {
 		g, ok := s.group(w, r)
+		if !ok {
+			return nil, false
+		}
+		return s.relationIDs(g, rel), true
+	})
+}
+
+// listObjects answers a listing of directory objects whose ids idsOf
+// finds (answering 404 itself): paging, casts, $select, and $filter,
+// $orderby and $search as advanced queries.
+func (s *Server) listObjects(idsOf func(http.ResponseWriter, *http.Request) ([]string, bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ids, ok := idsOf(w, r)
 		if !ok {
 			return
 		}
@@ -114,7 +125,6 @@ func (s *Server) listRelation(rel string) http.HandlerFunc {
 				"This query on a directory relationship needs an advanced query: add $count=true and the ConsistencyLevel: eventual header.")
 			return
 		}
-		ids := s.relationIDs(g, rel)
 		context := "directoryObjects"
 		if castType == "" && lq.filter == nil && lq.search == nil && lq.orderBy == "" {
 			start, end := window(lq, len(ids))

@@ -126,6 +126,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeOrganization()
 	s.routeGroups()
 	s.routeMembers()
+	s.routeMemberOf()
 	s.routeCounts()
 	s.routeDeleted()
 	s.routeExtensions()

@@ -21,9 +21,12 @@ type State struct {
 	Groups            []*Group            `json:"groups"`
 	Devices           []*Device           `json:"devices"`
 	ServicePrincipals []*ServicePrincipal `json:"servicePrincipals,omitempty"`
-	// DeletedItems are soft-deleted objects (Microsoft 365 groups, users),
-	// restorable for 30 days (Graph: only Microsoft 365 groups go to deletedItems).
+	// DeletedItems are soft-deleted Microsoft 365 groups, restorable for 30
+	// days (security groups are deleted at once; Graph docs: Delete group).
 	DeletedItems []*Group `json:"deletedItems,omitempty"`
+	// DeletedUsers are soft-deleted users, restorable for 30 days with
+	// their memberships (Graph docs: Delete user; Restore deleted item).
+	DeletedUsers []*User `json:"deletedUsers,omitempty"`
 	// Apps are the client credentials the token endpoint accepts.
 	Apps []*App `json:"apps,omitempty"`
 	// CrossTenant is the cross-tenant access policy.
@@ -51,6 +54,12 @@ type User struct {
 	UserType          string         `json:"userType,omitempty"`
 	Properties        map[string]any `json:"properties,omitempty"`
 	ChangeSeq         uint64         `json:"changeSeq,omitempty"`
+	// DeletedDateTime, MemberOf and OwnerOf are set on a soft-deleted
+	// user only: when it was deleted, and the groups it rejoins, as member
+	// and as owner, if it is restored.
+	DeletedDateTime string   `json:"deletedDateTime,omitempty"`
+	MemberOf        []string `json:"memberOf,omitempty"`
+	OwnerOf         []string `json:"ownerOf,omitempty"`
 
 	seq uint64 // last change, for delta
 }

@@ -444,7 +444,7 @@ func (s *Server) provisionOnDemand(w http.ResponseWriter, r *http.Request) {
 	}
 	assigned := slices.ContainsFunc(sp.Assignments, func(a AppRoleAssignment) bool {
 		g := s.t.groups[a.PrincipalID]
-		return a.PrincipalID == id || (g != nil && g.members[id])
+		return a.PrincipalID == id || (g != nil && slices.Contains(s.memberIDs(g), id))
 	})
 	scope := map[string]any{"name": "EntryImport", "type": "Import", "status": "Success", "description": "Retrieved " + u.UserPrincipalName + " from the source system."}
 	decision := map[string]any{"name": "EntrySynchronizationScoping", "type": "Scoping", "status": "Success",

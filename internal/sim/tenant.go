@@ -19,7 +19,10 @@ type tenant struct {
 	devices map[string]*Device
 	sps     map[string]*ServicePrincipal
 	deleted map[string]*Group // soft-deleted groups, restorable
-	apps    []*App
+	// deletedUsers are soft-deleted users, restorable; their
+	// userPrincipalNames are free for new users meanwhile.
+	deletedUsers map[string]*User
+	apps         []*App
 
 	// Listing order is creation order, as Graph's is stable per object.
 	userOrder, groupOrder, deviceOrder []string
@@ -48,7 +51,7 @@ func newTenant(st *State) (*tenant, error) {
 		id: st.TenantID, domain: st.Domain,
 		users: map[string]*User{}, upns: map[string]*User{}, groups: map[string]*Group{},
 		devices: map[string]*Device{}, sps: map[string]*ServicePrincipal{}, deleted: map[string]*Group{},
-		apps: st.Apps, created: map[string]time.Time{}, orgExtensions: st.OrganizationExtensions,
+		deletedUsers: map[string]*User{}, apps: st.Apps, created: map[string]time.Time{}, orgExtensions: st.OrganizationExtensions,
 	}
 	if c := cloneCrossTenant(st.CrossTenant); c != nil {
 		t.crossTenant = *c
@@ -84,6 +87,9 @@ func newTenant(st *State) (*tenant, error) {
 		g.members, g.owners = setOf(g.Members), setOf(g.Owners)
 		g.Members, g.Owners = nil, nil
 		t.deleted[lower(g.ID)] = g
+	}
+	for _, u := range st.DeletedUsers {
+		t.deletedUsers[lower(u.ID)] = u
 	}
 	return t, nil
 }
@@ -228,6 +234,9 @@ func (t *tenant) snapshot() *State {
 	}
 	for _, id := range slices.Sorted(maps.Keys(t.deleted)) {
 		st.DeletedItems = append(st.DeletedItems, withLists(t.deleted[id]))
+	}
+	for _, id := range slices.Sorted(maps.Keys(t.deletedUsers)) {
+		st.DeletedUsers = append(st.DeletedUsers, t.deletedUsers[id])
 	}
 	return st
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/odata"
@@ -182,20 +183,34 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// deleteUser removes the user and its memberships. (Graph soft-deletes
-// users for 30 days; entrasync never deletes users, so the emulator keeps
-// only the permanent form.)
+// deleteUser soft-deletes the user (Graph docs: Delete user): it leaves
+// its groups and owned groups, its userPrincipalName is free for a new
+// user, and for 30 days it can be restored from deletedItems with its
+// memberships. Delta reports it removed with reason "changed".
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.user(w, r)
 	if !ok {
 		return
 	}
 	id := lower(u.ID)
+	u.MemberOf, u.OwnerOf = nil, nil
+	for _, gid := range s.t.groupOrder {
+		g := s.t.groups[gid]
+		// A dynamic group takes the user back by its rule, not by record.
+		if g.members[id] && !g.IsDynamic() {
+			u.MemberOf = append(u.MemberOf, g.ID)
+		}
+		if g.owners[id] {
+			u.OwnerOf = append(u.OwnerOf, g.ID)
+		}
+	}
 	s.t.removeEverywhere(id)
 	delete(s.t.users, id)
 	delete(s.t.upns, lower(u.UserPrincipalName))
 	s.t.userOrder = removeID(s.t.userOrder, id)
-	s.t.tombstones = append(s.t.tombstones, tombstone{seq: s.t.next(), id: u.ID, kind: "user", reason: "deleted"})
+	u.DeletedDateTime = s.opts.Now().UTC().Format(time.RFC3339)
+	s.t.deletedUsers[id] = u
+	s.t.tombstones = append(s.t.tombstones, tombstone{seq: s.t.next(), id: u.ID, kind: "user", reason: "changed"})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -1,0 +1,78 @@
+package sim
+
+import (
+	"net/http"
+	"slices"
+)
+
+// memberOf and transitiveMemberOf on users and groups (Graph docs: List a
+// user's direct memberships; List a user's memberships (direct and
+// transitive); List group memberships). The emulated directory has groups
+// only, no directory roles or administrative units, so the listings hold
+// groups; they page, cast and count as members do.
+func (s *Server) routeMemberOf() {
+	for _, kind := range []string{"users", "groups"} {
+		for _, rel := range []string{"memberOf", "transitiveMemberOf"} {
+			list := s.listMemberOf(kind, rel == "transitiveMemberOf")
+			base := "GET /v1.0/" + kind + "/{id}/" + rel
+			s.mux.HandleFunc(base, list)
+			s.mux.HandleFunc(base+"/{cast}", list)
+			s.mux.HandleFunc(base+"/$count", s.countOf(list))
+			s.mux.HandleFunc(base+"/{cast}/$count", s.countOf(list))
+		}
+	}
+}
+
+func (s *Server) listMemberOf(kind string, transitive bool) http.HandlerFunc {
+	return s.listObjects(func(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+		var id string
+		if kind == "users" {
+			u, ok := s.user(w, r)
+			if !ok {
+				return nil, false
+			}
+			id = u.ID
+		} else {
+			g, ok := s.group(w, r)
+			if !ok {
+				return nil, false
+			}
+			id = g.ID
+		}
+		return s.groupsOf(lower(id), transitive), true
+	})
+}
+
+// groupsOf returns the ids of the groups id is a member of, directly or,
+// when transitive, through nested groups too, in id order.
+func (s *Server) groupsOf(id string, transitive bool) []string {
+	s.refreshAllDynamic()
+	direct := func(id string) []string {
+		var out []string
+		for _, gid := range s.t.groupOrder {
+			if s.t.groups[gid].members[id] {
+				out = append(out, gid)
+			}
+		}
+		return out
+	}
+	seen := map[string]bool{}
+	queue := []string{id}
+	var out []string
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, gid := range direct(cur) {
+			if seen[gid] {
+				continue
+			}
+			seen[gid] = true
+			out = append(out, gid)
+			if transitive {
+				queue = append(queue, gid)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
