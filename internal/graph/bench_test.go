@@ -209,3 +209,23 @@ func TestWritesArePacedUnderTheQuota(t *testing.T) {
 		t.Fatalf("limiter has %.1f tokens left, want about 37 (40 - 3 writes)", got)
 	}
 }
+
+// Pacing never runs ahead of Graph: writes past the burst, with Graph's
+// quotas on in the emulator, draw no 429 (the limiter's bucket starts
+// refilling when a write leaves, Graph's when it arrives). Not in -short:
+// it writes for about 6 s.
+func TestPacedWritesAreNotThrottled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes past the 3,000 burst at 20 a second")
+	}
+	const n = writeQuota + 100
+	st, ids := writeState(n, n)
+	b, srv := simBackend(t, st, sim.Options{Throttle: true})
+	res := b.Apply(context.Background(), []entra.Op{{Kind: entra.OpRemoveMembers, GroupID: st.Groups[0].ID, IDs: ids}})
+	if res[0].Err != nil || len(res[0].Failed) > 0 {
+		t.Fatalf("apply: %v %v", res[0].Err, res[0].Failed)
+	}
+	if s := srv.Stats(); s.Writes != n || s.Throttled != 0 {
+		t.Fatalf("%d writes, %d answered 429; want %d and none", s.Writes, s.Throttled, n)
+	}
+}
