@@ -371,7 +371,7 @@ func (w *world) apply() {
 }
 
 func (w *world) plan(d *model.Desired, opts plan.Options, history func(string) (*model.Desired, bool, error)) *plan.Plan {
-	live, ds, err := plan.ReadLive(context.Background(), w.fake, d, plan.Inputs{LastDeclared: history})
+	live, ds, err := plan.ReadLive(context.Background(), w.fake, d, plan.Inputs{LastDeclared: plan.HistoryOf(history)})
 	if err != nil || ds.HasErrors() {
 		w.t.Fatalf("read: %v %v", err, ds.Err())
 	}

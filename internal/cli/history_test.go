@@ -54,16 +54,34 @@ func TestHistoryLoadsEachVersionOnce(t *testing.T) {
 	if history == nil {
 		t.Fatal("no history")
 	}
+	need := map[string][]string{}
+	for _, c := range commits {
+		need[c] = []string{"history-test", "sg-finance"}
+	}
+	declared, err := history(need, func(int, int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, c := range commits {
-		d, ok, err := history(c)
-		if err != nil || !ok {
-			t.Fatalf("commit %d: %v %v", i, ok, err)
+		groups, ok := declared[c]
+		if !ok {
+			t.Fatalf("commit %d is unknown", i)
 		}
-		if _, declared := d.Groups["history-test"]; declared != (i >= 15) {
+		if _, declared := groups["history-test"]; declared != (i >= 15) {
 			t.Errorf("commit %d: the group added at commit 15 is declared: %v", i, declared)
+		}
+		if len(groups) != 1+btoi(i >= 15) {
+			t.Errorf("commit %d: %d groups kept, want only those asked", i, len(groups))
 		}
 	}
 	if f.historyLoads != 2 {
 		t.Errorf("%d loads for 30 commits of 2 configuration versions, want 2", f.historyLoads)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -210,40 +211,53 @@ func (a *app) report(ds diag.Diagnostics) error {
 	return nil
 }
 
-// history loads the configuration at a marker's commit for incremental
-// sync; without a Git repository there is none, and planning degrades to
-// add-only for incremental groups (the plan says so).
-func (f *planFlags) history() func(string) (*model.Desired, bool, error) {
+// history finds the groups as declared at the markers' commits for
+// incremental sync; without a Git repository there is none, and planning
+// degrades to add-only for incremental groups (the plan says so).
+//
+// Markers on many commits cost one load per version of the
+// configuration's files, not per commit: commits that did not change them
+// (a README, a workflow) share the load. Each version is loaded, the
+// groups asked of it kept, and the rest let go before the next, so memory
+// holds one whole configuration at a time however many versions there are.
+func (f *planFlags) history() plan.History {
 	repo, dir, err := f.source.open()
 	if err != nil {
 		return nil
 	}
-	// Markers on many commits cost one load per version of the
-	// configuration, not per commit: commits that did not change the
-	// configuration's files (a README, a workflow) share the load.
-	cache := map[string]*model.Desired{}  // by commit
-	loaded := map[string]*model.Desired{} // by the files' digest
-	return func(commit string) (*model.Desired, bool, error) {
-		if d, ok := cache[commit]; ok {
-			return d, d != nil, nil
+	return func(need map[string][]string, progress func(done, total int)) (plan.Declarations, error) {
+		byDigest := map[string][]string{} // the commits of each version
+		for _, commit := range slices.Sorted(maps.Keys(need)) {
+			if !gitsrc.IsCommitHash(commit) || !repo.HasCommit(commit) {
+				continue // unknown: left out
+			}
+			snap, err := repo.Read(commit, dir)
+			if err != nil {
+				return nil, fmt.Errorf("reading the configuration at %.12s: %w", commit, err)
+			}
+			digest := snap.Digest()
+			byDigest[digest] = append(byDigest[digest], commit)
 		}
-		if !gitsrc.IsCommitHash(commit) || !repo.HasCommit(commit) {
-			cache[commit] = nil
-			return nil, false, nil
-		}
-		snap, err := repo.Read(commit, dir)
-		if err != nil {
-			return nil, false, err
-		}
-		digest := snap.Digest()
-		d, ok := loaded[digest]
-		if !ok {
-			d = loadAt(snap)
-			loaded[digest] = d
+		out := plan.Declarations{}
+		versions := slices.Sorted(maps.Keys(byDigest))
+		for i, digest := range versions {
+			progress(i, len(versions))
+			commits := byDigest[digest]
+			snap, err := repo.Read(commits[0], dir)
+			if err != nil {
+				return nil, fmt.Errorf("reading the configuration at %.12s: %w", commits[0], err)
+			}
+			d := loadAt(snap)
 			f.historyLoads++
+			if d == nil {
+				continue // does not load with this schema: unknown
+			}
+			for _, commit := range commits {
+				out[commit] = plan.Pick(d, need[commit])
+			}
 		}
-		cache[commit] = d
-		return d, d != nil, nil
+		progress(len(versions), len(versions))
+		return out, nil
 	}
 }
 

@@ -84,7 +84,7 @@ func outcome(srv *sim.Server) string {
 func runOnce(t *testing.T, b *Backend, d *model.Desired) (changes bool, failure string) {
 	t.Helper()
 	ctx := context.Background()
-	live, ds, err := plan.ReadLive(ctx, b, d, plan.Inputs{LastDeclared: func(string) (*model.Desired, bool, error) { return d, true, nil }})
+	live, ds, err := plan.ReadLive(ctx, b, d, plan.Inputs{LastDeclared: plan.HistoryOf(func(string) (*model.Desired, bool, error) { return d, true, nil })})
 	if err != nil {
 		return true, "read: " + err.Error()
 	}

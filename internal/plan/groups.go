@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/entrasync/entrasync/internal/diag"
-	"github.com/entrasync/entrasync/internal/model"
 )
 
 // Groups is the group kind. It reads what the declared groups need in
@@ -14,9 +13,9 @@ import (
 // of many groups in one $batch. It runs first: the other kinds name
 // declared groups through [Env.GroupRef], which it sets.
 type Groups struct {
-	// LastDeclared loads the configuration at a marker's commit (see
-	// [Inputs]); nil when there is no history.
-	LastDeclared func(commit string) (*model.Desired, bool, error)
+	// LastDeclared finds the groups as declared at the markers' commits
+	// (see [Inputs]); nil when there is no history.
+	LastDeclared History
 }
 
 // withoutOwnership: the group kind's own markers say what it manages, so

@@ -74,10 +74,9 @@ func (g *LiveGroup) Fingerprint() string {
 type Inputs struct {
 	// Locate gives diagnostics positions in the configuration.
 	Locate diag.Locator
-	// LastDeclared loads the configuration at a commit; ok is false when
-	// the commit is not in the repository (shallow clone, rewritten
-	// history). Nil means no history is available.
-	LastDeclared func(commit string) (d *model.Desired, ok bool, err error)
+	// LastDeclared loads the groups as declared at the commits the
+	// markers name. Nil means no history is available.
+	LastDeclared History
 	// Progress is told how reading advances, stage by stage; nil reports
 	// nothing.
 	Progress func(stage string, done, total int)
@@ -132,24 +131,35 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	read := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return !targeted(groupAddress(k)) })
 
 	// 2. The declared state at each marked group's last applied commit and
-	// the commits applied add-only since, under the marker's address.
-	for i, k := range read {
-		bound := bindings[k]
-		if bound == nil || bound.Marker == nil {
-			continue
+	// the commits applied add-only since, under the marker's address. The
+	// history is asked once, with every commit and the groups wanted of
+	// it, so that each version of the configuration is loaded once.
+	need := map[string][]string{}
+	for _, k := range read {
+		if bound := bindings[k]; bound != nil && bound.Marker != nil {
+			for _, commit := range markerCommits(bound.Marker) {
+				if commit != "" {
+					need[commit] = append(need[commit], markerKeys(bound.Marker)...)
+				}
+			}
 		}
-		progress("the configuration at applied commits", i, len(read))
-		last, missing, err := lastDeclaration(bound.Marker, in.LastDeclared)
+	}
+	var declared Declarations
+	if in.LastDeclared != nil && len(need) > 0 {
+		declared, err = in.LastDeclared(need, func(done, total int) { progress("the configuration at applied commits", done, total) })
 		if err != nil {
 			return nil, nil, err
 		}
-		if last == nil {
-			live.LastMissing[k] = missing
-			continue
-		}
-		live.Last[k] = last
 	}
-	progress("the configuration at applied commits", len(read), len(read))
+	for _, k := range read {
+		if bound := bindings[k]; bound != nil && bound.Marker != nil {
+			if last, missing := lastDeclaration(bound.Marker, declared, in.LastDeclared != nil); last != nil {
+				live.Last[k] = last
+			} else {
+				live.LastMissing[k] = missing
+			}
+		}
+	}
 
 	// 3. Every reference of now and of the last applied state (one bulk
 	// call per kind), the users of each filter, and the members and owners
@@ -577,39 +587,45 @@ func unresolved(d *model.Desired, keys []string, live *Live, bindings map[string
 // extension size (2 KB of data per extension).
 const maxPending = 20
 
-// lastDeclaration loads a group's declaration at its marker's commit,
+// lastDeclaration finds a group's declaration at its marker's commit,
 // joined with the declarations at its pending commits, each found under
 // the marker's address or an address the group had before. It returns nil and
 // the commit that is missing when any of them is not in the repository.
-func lastDeclaration(m *entra.Marker, load func(string) (*model.Desired, bool, error)) (*model.Group, string, error) {
-	var keys []string
-	for _, addr := range append([]string{m.Address}, m.Renamed...) {
-		if key, ok := strings.CutPrefix(addr, "groups."); ok {
-			keys = append(keys, key)
-		}
-	}
+func lastDeclaration(m *entra.Marker, declared Declarations, haveHistory bool) (*model.Group, string) {
 	var decls []*model.Group
-	for _, commit := range append([]string{m.Commit}, m.Pending...) {
-		if commit == "" || load == nil {
-			return nil, commit, nil
-		}
-		d, ok, err := load(commit)
-		if err != nil {
-			return nil, "", fmt.Errorf("reading the configuration at %s: %w", short(commit), err)
-		}
-		if !ok {
-			return nil, commit, nil
+	for _, commit := range markerCommits(m) {
+		groups, known := declared[commit]
+		if commit == "" || !haveHistory || !known {
+			return nil, commit
 		}
 		g := model.Group{}
-		for _, key := range keys {
-			if found, declared := d.Groups[key]; declared {
+		for _, key := range markerKeys(m) {
+			if found, ok := groups[key]; ok {
 				g = found
 				break
 			}
 		}
 		decls = append(decls, &g)
 	}
-	return joinDeclarations(decls), "", nil
+	return joinDeclarations(decls), ""
+}
+
+// markerCommits are the commits whose declarations a marker's group was
+// applied from: the last one in full, and those applied add-only since.
+func markerCommits(m *entra.Marker) []string {
+	return append([]string{m.Commit}, m.Pending...)
+}
+
+// markerKeys are the group keys a marker answers to: its address and
+// those it was renamed from.
+func markerKeys(m *entra.Marker) []string {
+	var keys []string
+	for _, addr := range append([]string{m.Address}, m.Renamed...) {
+		if key, ok := strings.CutPrefix(addr, "groups."); ok {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 // joinDeclarations is one declaration holding every member and owner any

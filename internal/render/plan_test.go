@@ -66,7 +66,7 @@ func samplePlan(t *testing.T) *plan.Plan {
 		"sg-finance": {Owners: users("alice"), Membership: &model.Membership{Mode: model.ModeIncremental, Users: users("bob", "carol")}},
 	}}}
 	live, ds, err := plan.ReadLive(context.Background(), f, d, plan.Inputs{
-		LastDeclared: func(c string) (*model.Desired, bool, error) { h, ok := history[c]; return h, ok, nil },
+		LastDeclared: plan.HistoryOf(func(c string) (*model.Desired, bool, error) { h, ok := history[c]; return h, ok, nil }),
 	})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds.Err())
