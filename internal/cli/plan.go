@@ -243,6 +243,8 @@ func (f *planFlags) history() plan.History {
 		for i, digest := range versions {
 			progress(i, len(versions))
 			commits := byDigest[digest]
+			// Read again rather than kept from the pass above: a snapshot
+			// holds the files' text, and only one version is held at a time.
 			snap, err := repo.Read(commits[0], dir)
 			if err != nil {
 				return nil, fmt.Errorf("reading the configuration at %.12s: %w", commits[0], err)
