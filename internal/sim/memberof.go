@@ -56,23 +56,8 @@ func (s *Server) groupsOf(id string, transitive bool) []string {
 		}
 		return out
 	}
-	seen := map[string]bool{}
-	queue := []string{id}
-	var out []string
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		for _, gid := range direct(cur) {
-			if seen[gid] {
-				continue
-			}
-			seen[gid] = true
-			out = append(out, gid)
-			if transitive {
-				queue = append(queue, gid)
-			}
-		}
+	if !transitive {
+		return slices.Sorted(slices.Values(direct(id)))
 	}
-	slices.Sort(out)
-	return out
+	return reach(id, direct)
 }

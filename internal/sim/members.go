@@ -37,27 +37,36 @@ func (s *Server) relationIDs(g *Group, rel string) []string {
 			}
 		})
 	case "transitiveMembers":
-		seen := map[string]bool{}
-		var out []string
-		queue := []*Group{g}
-		for len(queue) > 0 {
-			cur := queue[0]
-			queue = queue[1:]
-			for _, id := range s.memberIDs(cur) {
-				if seen[id] {
-					continue
-				}
-				seen[id] = true
-				out = append(out, id)
-				if nested, ok := s.t.groups[id]; ok {
-					queue = append(queue, nested)
-				}
+		return reach(g.ID, func(id string) []string {
+			if nested, ok := s.t.groups[lower(id)]; ok {
+				return s.memberIDs(nested)
 			}
-		}
-		slices.Sort(out)
-		return out
+			return nil
+		})
 	}
 	return s.memberIDs(g)
+}
+
+// reach returns every id reachable from start through next, start
+// excluded unless a cycle leads back to it, in id order: the closure
+// behind transitiveMembers and transitiveMemberOf.
+func reach(start string, next func(id string) []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	queue := []string{start}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, id := range next(cur) {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+				queue = append(queue, id)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (s *Server) memberIDs(g *Group) []string {
