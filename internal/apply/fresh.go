@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/entrasync/entrasync/internal/entra"
+	"github.com/entrasync/entrasync/internal/model"
 	"github.com/entrasync/entrasync/internal/plan"
 )
 
@@ -65,7 +66,8 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 			}
 		}
 	}
-	members, owners, err := r.Relations(ctx, slices.Sorted(maps.Keys(read)), ids)
+	members, owners, err := r.Relations(ctx, entra.RelationQuery{Members: slices.Sorted(maps.Keys(read)), Owners: ids,
+		ServicePrincipals: servicePrincipalReads(p)})
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +126,26 @@ func Stale(ctx context.Context, r entra.Reader, p *plan.Plan) ([]string, error) 
 		}
 	}
 	return stale, nil
+}
+
+// servicePrincipalReads are the groups whose service principal members
+// and owners the plan read, so the fresh read fingerprints the same
+// thing: those a change says it read, every group of an input, and
+// every full-mode group whatever the file says, so that an edited plan
+// cannot hide a service principal a full sync would remove.
+func servicePrincipalReads(p *plan.Plan) []string {
+	ids := map[string]bool{}
+	for _, c := range p.Groups {
+		if c.ID != "" && (c.ServicePrincipals || c.Mode == model.ModeFull) {
+			ids[c.ID] = true
+		}
+		for _, in := range c.Inputs {
+			if in.GroupID != "" {
+				ids[in.GroupID] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(ids))
 }
 
 // ownership lists the changes the plan may not make: every group it

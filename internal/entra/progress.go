@@ -15,7 +15,7 @@ type progressKey struct{}
 //     without ids, so the units add up to what a plan counts;
 //   - Reader.Relations: groups whose members, or owners, have been read
 //     (their first page), so the units add up to
-//     len(memberOf) + len(ownerOf).
+//     len(q.Members) + len(q.Owners); service principal reads add none.
 //
 // progressed may be called from several goroutines at once.
 func WithProgress(ctx context.Context, progressed func(n int)) context.Context {

@@ -234,8 +234,8 @@ func (s shuffled) Groups(ctx context.Context, q entra.GroupQuery) ([]entra.Group
 	return gs, err
 }
 
-func (s shuffled) Relations(ctx context.Context, memberOf, ownerOf []string) (map[string][]entra.Principal, map[string][]entra.Principal, error) {
-	m, o, err := s.Fake.Relations(ctx, memberOf, ownerOf)
+func (s shuffled) Relations(ctx context.Context, q entra.RelationQuery) (map[string][]entra.Principal, map[string][]entra.Principal, error) {
+	m, o, err := s.Fake.Relations(ctx, q)
 	for _, rel := range []map[string][]entra.Principal{m, o} {
 		for _, ps := range rel {
 			s.rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })

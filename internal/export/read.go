@@ -156,8 +156,10 @@ func Read(ctx context.Context, r entra.Reader, o Options) (*Snapshot, error) {
 				withMembers = append(withMembers, id)
 			}
 		}
-		s.relationReads += len(withMembers) + len(chunk)
-		members, owners, err := r.Relations(ctx, withMembers, chunk)
+		// Every service principal too: the export is the declaration the
+		// first sync, which is full, holds the group to.
+		s.relationReads += 2 * (len(withMembers) + len(chunk))
+		members, owners, err := r.Relations(ctx, entra.RelationQuery{Members: withMembers, Owners: chunk, ServicePrincipals: chunk})
 		if err != nil {
 			return nil, fmt.Errorf("reading members and owners: %w", err)
 		}

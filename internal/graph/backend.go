@@ -25,7 +25,9 @@ import (
 //   - groups: ⌈groups in tenant/999⌉ sequential pages, markers included
 //     ($expand=extensions);
 //   - members and owners: one request per group per 999 members, next
-//     pages of all groups sent together;
+//     pages of all groups sent together, and as many again through the
+//     service principal cast for the groups whose service principals
+//     are asked for (v1.0 lists none otherwise);
 //   - computed sources: ⌈matches/999⌉ per filter.
 //
 // Writes: members@odata.bind adds 20 members per PATCH, 20 PATCHes per
@@ -477,33 +479,83 @@ func toGroup(o object) entra.Group {
 }
 
 // Relations implements [entra.Reader]: one request per group and
-// relation, all in the same $batches.
-func (b *Backend) Relations(ctx context.Context, memberOf, ownerOf []string) (members, owners map[string][]entra.Principal, err error) {
+// relation, and one more through the service principal cast where the
+// query asks for them, all in the same $batches.
+func (b *Backend) Relations(ctx context.Context, q entra.RelationQuery) (members, owners map[string][]entra.Principal, err error) {
+	type read struct {
+		group string
+		out   *map[string][]entra.Principal
+		// counted reads report progress; the casts ride along unseen.
+		counted bool
+	}
+	members, owners = map[string][]entra.Principal{}, map[string][]entra.Principal{}
+	withSPs := map[string]bool{}
+	for _, id := range q.ServicePrincipals {
+		withSPs[id] = true
+	}
 	var infos []*abstractions.RequestInformation
+	var reads []read
 	for _, rel := range []struct {
 		name string
 		ids  []string
-	}{{"members", memberOf}, {"owners", ownerOf}} {
+		out  *map[string][]entra.Principal
+	}{{"members", q.Members, &members}, {"owners", q.Owners, &owners}} {
 		for _, id := range rel.ids {
 			infos = append(infos, b.get("/groups/"+id+"/"+rel.name, map[string]string{"$select": principalCols, "$top": "999"}, false))
+			reads = append(reads, read{group: id, out: rel.out, counted: true})
+			if withSPs[id] {
+				// v1.0 lists no service principal among a group's members
+				// or owners (Graph docs: List group members, List group
+				// owners, known issue); its type cast does. A cast is an
+				// advanced query (same pages: request headers).
+				infos = append(infos, b.get("/groups/"+id+"/"+rel.name+"/microsoft.graph.servicePrincipal", map[string]string{"$select": "id,displayName,appId", "$top": "999"}, true))
+				reads = append(reads, read{group: id, out: rel.out})
+			}
 		}
 	}
+	progressed := entra.Progressed(ctx)
+	seen := make([]bool, len(reads))
 	// Converted page by page: an L tenant's million members are held once,
 	// as principals, never also as decoded listings.
-	members, owners = map[string][]entra.Principal{}, map[string][]entra.Principal{}
-	err = eachPage(ctx, b, infos, func(i int, items []relationItem) {
-		out, id := members, ""
-		if i < len(memberOf) {
-			id = memberOf[i]
-		} else {
-			out, id = owners, ownerOf[i-len(memberOf)]
+	err = eachPage(entra.WithProgress(ctx, nil), b, infos, func(i int, items []relationItem) {
+		rd := reads[i]
+		if rd.counted && !seen[i] && progressed != nil {
+			progressed(1)
+		}
+		seen[i] = true
+		fallback := entra.TypeUser
+		if !rd.counted {
+			// A cast's items may come without @odata.type.
+			fallback = entra.TypeServicePrincipal
 		}
 		for _, it := range items {
-			out[id] = append(out[id], object{ID: it.ID, Type: it.Type, UserPrincipalName: it.UserPrincipalName, DisplayName: it.DisplayName}.principal(entra.TypeUser))
+			(*rd.out)[rd.group] = append((*rd.out)[rd.group], object{ID: it.ID, Type: it.Type, UserPrincipalName: it.UserPrincipalName, DisplayName: it.DisplayName}.principal(fallback))
 		}
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	// Should v1.0 list a service principal after all (the known issue
+	// fixed), the cast must not make it a member twice.
+	for id := range withSPs {
+		for _, out := range []map[string][]entra.Principal{members, owners} {
+			if ps, ok := out[id]; ok {
+				out[id] = uniquePrincipals(ps)
+			}
+		}
+	}
 	return members, owners, nil
+}
+
+// uniquePrincipals drops repeated ids, keeping the first.
+func uniquePrincipals(ps []entra.Principal) []entra.Principal {
+	seen := map[string]bool{}
+	return slices.DeleteFunc(ps, func(p entra.Principal) bool {
+		id := strings.ToLower(p.ID)
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+		return false
+	})
 }

@@ -86,7 +86,7 @@ func TestBatchFailuresAreRetried(t *testing.T) {
 	for name, fault := range faults {
 		t.Run(name, func(t *testing.T) {
 			b := faulty(t, 2, fault)
-			members, _, err := b.Relations(context.Background(), []string{"10000000-0000-4000-8000-000000000001"}, nil)
+			members, _, err := b.Relations(context.Background(), entra.RelationQuery{Members: []string{"10000000-0000-4000-8000-000000000001"}})
 			if err != nil || len(members["10000000-0000-4000-8000-000000000001"]) != 3 {
 				t.Fatalf("after two failed batches: %v %v", err, members)
 			}
@@ -94,7 +94,7 @@ func TestBatchFailuresAreRetried(t *testing.T) {
 	}
 	t.Run("gives up with an error", func(t *testing.T) {
 		b := faulty(t, 100, faults["empty 200"])
-		if _, _, err := b.Relations(context.Background(), []string{"10000000-0000-4000-8000-000000000001"}, nil); err == nil {
+		if _, _, err := b.Relations(context.Background(), entra.RelationQuery{Members: []string{"10000000-0000-4000-8000-000000000001"}}); err == nil {
 			t.Fatal("no error after every batch failed")
 		}
 	})

@@ -47,13 +47,14 @@ func changeGroups(st *sim.State, d *model.Desired, every, moved int) {
 }
 
 // lBounds are the fewest round trips of the L plan and of its apply. Plan:
-// see planBound (the ownership records beside the group listing). Apply:
+// see planBound (the ownership records beside the group listing; every
+// group is full-mode, so its service principals are read too). Apply:
 // the tenant check, then per changed group one PATCH adding its 10
 // members and 10 DELETEs, 20 requests to a $batch (the markers already
 // name the commit planned, so they are not written).
 func lBounds(refs int) (planRT, applyRT int) {
 	changed := ceilDiv(lGroups, lChangedEvery)
-	return planBound(lGroups, lUsers, refs, lGroups, 1), 1 + ceilDiv(changed*(1+lMoved), batchSize)
+	return planBound(lGroups, lUsers, refs, 2*lGroups, 1), 1 + ceilDiv(changed*(1+lMoved), batchSize)
 }
 
 // BenchmarkPlanApplyL plans the 5% change of the L tenant cold (the

@@ -60,7 +60,9 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 			p.Orphans = append(p.Orphans, Orphan{Address: g.Marker.Address, ID: g.ID, Name: g.DisplayName, Kind: g.Kind})
 			continue
 		}
-		p.Groups = append(p.Groups, prune(g, groupAddress(key), live.Records[g.Marker.Address]))
+		c := prune(g, groupAddress(key), live.Records[g.Marker.Address])
+		c.ServicePrincipals = live.ServicePrincipals[g.ID]
+		p.Groups = append(p.Groups, c)
 	}
 	PruneGuard(p.Groups)
 	slices.SortFunc(p.Groups, func(a, b GroupChange) int { return cmp.Compare(a.Address, b.Address) })
@@ -271,6 +273,7 @@ func (cp *computer) groupChange(key string) (GroupChange, diag.Diagnostics) {
 	if bound != nil {
 		c.ID = bound.ID
 		c.Fingerprint = bound.Fingerprint()
+		c.ServicePrincipals = live.ServicePrincipals[bound.ID]
 		liveMembers, liveOwners = bound.Members, bound.Owners
 		if marker = bound.Marker; marker != nil {
 			record = live.Records[marker.Address]

@@ -24,7 +24,7 @@ func (Groups) withoutOwnership() {}
 
 // Plan implements [Kind].
 func (g Groups) Plan(ctx context.Context, env *Env) (KindPlan, diag.Diagnostics, error) {
-	live, ds, err := ReadLive(ctx, env.Reader, env.Desired, Inputs{Locate: env.Locate, LastDeclared: g.LastDeclared, Progress: env.Progress, Targets: env.Options.Targets})
+	live, ds, err := ReadLive(ctx, env.Reader, env.Desired, Inputs{Locate: env.Locate, LastDeclared: g.LastDeclared, Progress: env.Progress, Full: env.Options.Full, Targets: env.Options.Targets})
 	if err != nil || ds.HasErrors() {
 		return KindPlan{}, ds, err
 	}

@@ -105,6 +105,11 @@ type GroupChange struct {
 	// Fingerprint identifies the live state the change was computed
 	// from; apply refuses the plan when it no longer matches.
 	Fingerprint string `json:"live_fingerprint,omitempty"`
+	// ServicePrincipals says the fingerprint counts the group's service
+	// principal members and owners, which Graph v1.0 lists only through
+	// a read of their own; apply's fresh read makes it too. The groups
+	// of Inputs are always read with them.
+	ServicePrincipals bool `json:"service_principals_read,omitempty"`
 	// Inputs fingerprint the other live data the change was computed
 	// from: computed sources and the sources record. Apply re-reads them.
 	Inputs []LiveInput `json:"inputs,omitempty"`

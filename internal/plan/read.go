@@ -41,6 +41,11 @@ type Live struct {
 	// Records are the sources records (see [SourcesRecord]) by the address
 	// of the group they record, with their members.
 	Records map[string]*LiveGroup
+	// ServicePrincipals holds the ids of the groups whose service
+	// principal members and owners were read (see
+	// [entra.RelationQuery]); a change records it, so apply's fresh read
+	// fingerprints the same thing.
+	ServicePrincipals map[string]bool
 }
 
 // LiveGroup is a bound live group with its members and owners.
@@ -80,6 +85,9 @@ type Inputs struct {
 	// Progress is told how reading advances, stage by stage; nil reports
 	// nothing.
 	Progress func(stage string, done, total int)
+	// Full is --full: every group is synchronised in full, so their
+	// service principal members and owners are read too.
+	Full bool
 	// Targets, when set, limit what is read to what the targeted addresses
 	// need (--target): their history, references, members and owners, and
 	// the members of the groups they mirror. Every declared group is still
@@ -102,7 +110,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	}
 	live := &Live{Groups: map[string]*LiveGroup{}, Refs: map[string]entra.Principal{},
 		Computed: map[string][]entra.Principal{}, Last: map[string]*model.Group{}, LastMissing: map[string]string{},
-		Records: map[string]*LiveGroup{}}
+		Records: map[string]*LiveGroup{}, ServicePrincipals: map[string]bool{}}
 	var ds diag.Diagnostics
 	keys := model.SortedKeys(d.Groups)
 
@@ -180,8 +188,12 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		if b := bindings[k]; b != nil {
 			memberIDs = append(memberIDs, b.ID)
 			// Owners are only read where they are managed.
-			if ownersManaged(g, b.Marker, live.Last[k]) {
+			owners := ownersManaged(g, b.Marker, live.Last[k])
+			if owners {
 				ownerIDs = append(ownerIDs, b.ID)
+			}
+			if seesServicePrincipals(g, b.Marker, live.Last[k], owners, in.Full) {
+				live.ServicePrincipals[b.ID] = true
 			}
 		}
 		if g.Membership == nil {
@@ -204,8 +216,11 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 			}
 		}
 	}
+	// A mirror copies every member of its source, service principals
+	// included, and a sources record holds what the sources resolved to.
 	for _, id := range mirrorID {
 		memberIDs = append(memberIDs, id)
+		live.ServicePrincipals[id] = true
 	}
 	for _, g := range marked {
 		if targeted(g.Marker.Address) {
@@ -216,6 +231,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	for addr, g := range records {
 		if targeted(addr) {
 			memberIDs = append(memberIDs, g.ID)
+			live.ServicePrincipals[g.ID] = true
 		}
 	}
 	slices.Sort(memberIDs)
@@ -273,7 +289,8 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		// The reader reports each group's members and owners as they arrive.
 		reads = append(reads, func(ctx context.Context) error {
 			var err error
-			members, owners, err = r.Relations(entra.WithProgress(ctx, advance), memberIDs, ownerIDs)
+			members, owners, err = r.Relations(entra.WithProgress(ctx, advance), entra.RelationQuery{
+				Members: memberIDs, Owners: ownerIDs, ServicePrincipals: slices.Sorted(maps.Keys(live.ServicePrincipals))})
 			if err != nil {
 				return fmt.Errorf("reading members and owners: %w", err)
 			}
@@ -305,7 +322,10 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 		}
 	}
 	if len(more) > 0 {
-		extra, _, err := r.Relations(ctx, more, nil)
+		for _, id := range more {
+			live.ServicePrincipals[id] = true
+		}
+		extra, _, err := r.Relations(ctx, entra.RelationQuery{Members: more, ServicePrincipals: more})
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading members of mirrored groups: %w", err)
 		}
@@ -364,6 +384,27 @@ func collectReferences(want map[string]map[string]bool, g *model.Group) {
 			want["group"][s.Group] = true
 		}
 	}
+}
+
+// seesServicePrincipals reports whether a bound group's service principal
+// members and owners must be read, which Graph v1.0 costs a request of
+// their own (see [entra.RelationQuery]): a full sync removes what it does
+// not see, and a declaration naming service principals, now or at the
+// last applied commit, needs to know which are there. An incremental
+// group that never named one leaves them alone either way.
+func seesServicePrincipals(g model.Group, marker *entra.Marker, last *model.Group, ownersRead, full bool) bool {
+	members := g.Membership != nil && !g.IsDynamic()
+	switch {
+	case !members && !ownersRead:
+		return false
+	case full || marker == nil || (members && g.Membership.Mode == model.ModeFull):
+		return true
+	}
+	return declaresServicePrincipals(&g) || declaresServicePrincipals(last)
+}
+
+func declaresServicePrincipals(g *model.Group) bool {
+	return g != nil && g.Membership != nil && len(g.Membership.ServicePrincipals) > 0
 }
 
 // together runs independent reads at once, under contexts that let a

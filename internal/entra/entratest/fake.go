@@ -348,22 +348,31 @@ func sortedKeysGroups(m map[string]*entra.Group) []string {
 	return keys
 }
 
-func (f *Fake) relation(rel map[string]map[string]bool, ids []string) map[string][]entra.Principal {
+// relation lists a relation as Graph v1.0 does: service principals only
+// for the groups in withSPs (see [entra.RelationQuery]), so a test sees
+// what a caller that forgets to ask for them would miss.
+func (f *Fake) relation(rel map[string]map[string]bool, ids []string, withSPs map[string]bool) map[string][]entra.Principal {
 	out := map[string][]entra.Principal{}
 	for _, g := range ids {
 		for _, m := range sortedKeys(rel[g]) {
-			out[g] = append(out[g], f.objects[m])
+			if p := f.objects[m]; p.Type != entra.TypeServicePrincipal || withSPs[g] {
+				out[g] = append(out[g], p)
+			}
 		}
 	}
 	return out
 }
 
 // Relations implements [entra.Reader].
-func (f *Fake) Relations(_ context.Context, memberOf, ownerOf []string) (members, owners map[string][]entra.Principal, err error) {
+func (f *Fake) Relations(_ context.Context, q entra.RelationQuery) (members, owners map[string][]entra.Principal, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.call("Relations")
-	return f.relation(f.members, memberOf), f.relation(f.owners, ownerOf), nil
+	withSPs := map[string]bool{}
+	for _, id := range q.ServicePrincipals {
+		withSPs[id] = true
+	}
+	return f.relation(f.members, q.Members, withSPs), f.relation(f.owners, q.Owners, withSPs), nil
 }
 
 // Apply implements [entra.Writer]. Adding a present member or removing an
