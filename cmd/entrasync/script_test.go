@@ -123,8 +123,8 @@ func planEdit(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(path, []byte(text), 0o644))
 }
 
-// owners STATE NICKNAME WANT: the group's owners by userPrincipalName,
-// sorted and comma-separated, must be WANT ("-" for none).
+// owners STATE NICKNAME WANT: the group's owners by userPrincipalName
+// (service principals by displayName), sorted and comma-separated, must be WANT ("-" for none).
 func owners(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: owners STATE NICKNAME WANT")
@@ -134,6 +134,9 @@ func owners(ts *testscript.TestScript, neg bool, args []string) {
 	upn := map[string]string{}
 	for _, u := range st.Users {
 		upn[strings.ToLower(u.ID)] = u.UserPrincipalName
+	}
+	for _, sp := range st.ServicePrincipals {
+		upn[strings.ToLower(sp.ID)] = sp.DisplayName
 	}
 	var names []string
 	for _, g := range st.Groups {

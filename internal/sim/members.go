@@ -105,8 +105,34 @@ func (s *Server) listRelation(rel string) http.HandlerFunc {
 		if !ok {
 			return nil, false
 		}
-		return s.relationIDs(g, rel), true
+		ids := s.relationIDs(g, rel)
+		if (rel == "members" || rel == "owners") && r.PathValue("cast") == "" && !isBeta(r) {
+			ids = s.withoutServicePrincipals(ids)
+		}
+		return ids, true
 	})
+}
+
+// withoutServicePrincipals is what Graph v1.0 lists of a group's members
+// or owners: no service principal (Graph docs: List group members and
+// List group owners, "known issue"; Known issues in Microsoft Graph: GET
+// /groups/{id}/members doesn't return service principals in v1.0). The
+// /beta listing and the type cast /members/microsoft.graph.servicePrincipal
+// list them, as the workarounds on those pages and reports from tenants
+// say. ids may be a cached slice: it is copied before anything is left out.
+func (s *Server) withoutServicePrincipals(ids []string) []string {
+	for i, id := range ids {
+		if _, sp := s.t.sps[id]; sp {
+			out := slices.Clone(ids[:i])
+			for _, id := range ids[i+1:] {
+				if _, sp := s.t.sps[id]; !sp {
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+	}
+	return ids
 }
 
 // listObjects answers a listing of directory objects whose ids idsOf

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -158,8 +159,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// Graph's beta endpoint serves these resources as v1.0 does, and the
 	// Terraform azuread provider calls only beta: the emulator answers
-	// /beta/... as /v1.0/... (links it returns name v1.0).
+	// /beta/... as /v1.0/... (links it returns name v1.0), remembering
+	// the version for where the two differ (isBeta). The items of a beta
+	// $batch are beta requests: they run under its context.
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/beta/"); ok {
+		r = r.WithContext(context.WithValue(r.Context(), betaKey{}, true))
 		r.URL.Path = "/v1.0/" + rest
 		if raw, ok := strings.CutPrefix(r.URL.RawPath, "/beta/"); ok {
 			r.URL.RawPath = "/v1.0/" + raw
@@ -193,6 +197,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.serveLocked(w, r, false)
 }
+
+type betaKey struct{}
+
+// isBeta reports whether a request came in under /beta.
+func isBeta(r *http.Request) bool { beta, _ := r.Context().Value(betaKey{}).(bool); return beta }
 
 // serveLocked throttles, dispatches and records one request or batch item.
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
