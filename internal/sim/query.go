@@ -175,6 +175,11 @@ func window(lq listQuery, n int) (start, end int) {
 
 // writePage writes a page that is already cut out of a collection of total.
 func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context string, items []map[string]any, total int) {
+	if len(lq.sel) > 0 {
+		// The context names the properties selected, as asked (Graph
+		// docs: List group members, example 4: $metadata#users(displayName,id)).
+		context += "(" + strings.Join(lq.sel, ",") + ")"
+	}
 	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + context, "value": items}
 	if lq.count && lq.skip == 0 {
 		body["@odata.count"] = total
