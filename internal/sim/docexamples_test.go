@@ -67,6 +67,30 @@ var docPages = []docPage{
 			},
 		},
 	},
+	{
+		// The page's one example is headed "Example"; its response
+		// shows each owner typed, with its UPN. It also shows
+		// accountEnabled, outside the default property set that List
+		// users documents; the response is marked truncated, so the
+		// emulator keeps the default set rather than guess.
+		page:     "group-list-owners.md",
+		examples: []string{"Example"},
+		cases: map[string][]exchange{
+			"Example": {{method: "GET", path: "/v1.0/groups/" + sales + "/owners", status: 200,
+				contains: []string{`$metadata#directoryObjects"`, `"@odata.type":"#microsoft.graph.user"`,
+					`"userPrincipalName":"alice@contoso.com"`, `"userPrincipalName":"bob@contoso.com"`}}},
+		},
+	},
+	{
+		page:     "group-delete-members.md",
+		examples: []string{"Example"},
+		cases: map[string][]exchange{
+			"Example": {
+				{method: "DELETE", path: "/v1.0/groups/" + finance + "/members/" + alice + "/$ref", status: 204},
+				{method: "GET", path: "/v1.0/groups/" + finance + "/members?$select=id", status: 200, absent: []string{alice}},
+			},
+		},
+	},
 }
 
 // TestDocExamples replays, page by page, every example of the Graph
