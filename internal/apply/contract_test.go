@@ -82,8 +82,11 @@ type world struct {
 	t     *testing.T
 	rng   *rand.Rand
 	fake  *entratest.Fake
-	users []string          // ids
-	upn   map[string]string // id -> upn
+	users []string // ids
+	// sps are service principals (ids), which the fake, as Graph v1.0,
+	// leaves out of member and owner listings unless asked for.
+	sps   []string
+	upn   map[string]string // id -> upn, or "sp:" and a service principal's name
 	depts []string
 	slots []*slot
 	// history maps commits to configurations; head is the newest.
@@ -110,6 +113,12 @@ func newWorld(t *testing.T, seed int64) *world {
 		id := w.fake.AddUser(upn, "department="+w.depts[w.rng.Intn(len(w.depts))])
 		w.users = append(w.users, id)
 		w.upn[id] = upn
+	}
+	for i := 0; i < 2; i++ {
+		name := fmt.Sprintf("sp%d", i)
+		id := w.fake.AddObject(entra.TypeServicePrincipal, name)
+		w.sps = append(w.sps, id)
+		w.upn[id] = "sp:" + name
 	}
 	for i := 0; i < 4; i++ {
 		s := &slot{key: fmt.Sprintf("g%d", i), declared: true, mode: model.ModeIncremental,
@@ -140,7 +149,14 @@ func (w *world) commit(what string) {
 		if !s.declared {
 			continue
 		}
-		m := &model.Membership{Mode: s.mode, Users: slices.Sorted(maps.Keys(s.users))}
+		m := &model.Membership{Mode: s.mode}
+		for _, u := range slices.Sorted(maps.Keys(s.users)) {
+			if name, sp := strings.CutPrefix(u, "sp:"); sp {
+				m.ServicePrincipals = append(m.ServicePrincipals, name)
+			} else {
+				m.Users = append(m.Users, u)
+			}
+		}
 		if s.dept != "" {
 			m.From = append(m.From, model.Source{Users: "department eq '" + s.dept + "'"})
 		}
@@ -204,12 +220,12 @@ func (w *world) editConfig() {
 	var what string
 	switch r := w.rng.Intn(20); {
 	case r < 6:
-		what = "toggle member " + w.toggle(s.users)
+		what = "toggle member " + w.toggle(s.users, slices.Concat(w.users, w.sps))
 	case r < 8 && len(s.owners) > 1:
 		s.owners = map[string]bool{}
 		what = "drop all owners"
 	case r < 9:
-		what = "toggle owner " + w.toggle(s.owners)
+		what = "toggle owner " + w.toggle(s.owners, w.users)
 	case r < 12:
 		s.dept = ""
 		if w.rng.Intn(3) > 0 {
@@ -237,9 +253,10 @@ func (w *world) editConfig() {
 	w.commit(fmt.Sprintf("slot %d: %s", i, what))
 }
 
-// toggle adds a random user to a set, or removes it, and names it.
-func (w *world) toggle(set map[string]bool) string {
-	u := w.upn[w.pick(w.users)]
+// toggle adds a random principal of pool to a set, or removes it, and
+// names it.
+func (w *world) toggle(set map[string]bool, pool []string) string {
+	u := w.upn[w.pick(pool)]
 	if set[u] {
 		delete(set, u)
 	} else {
@@ -259,7 +276,7 @@ func (w *world) editByHand() {
 		return
 	}
 	slices.Sort(ids)
-	gid, u := w.pick(ids), w.pick(w.users)
+	gid, u := w.pick(ids), w.pick(slices.Concat(w.users, w.sps))
 	owners := w.rng.Intn(4) == 0
 	current, applied, hand := w.members(gid), w.applied, w.hand
 	add, remove := w.fake.AddMemberByHand, w.fake.RemoveMemberByHand
@@ -291,7 +308,11 @@ func (w *world) members(gid string) []string {
 func (w *world) declared(d model.Group) (all, computed, explicit map[string]bool) {
 	out, computed, explicit := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	m := d.Membership
-	for _, upn := range m.Users {
+	names := slices.Clone(m.Users)
+	for _, sp := range m.ServicePrincipals {
+		names = append(names, "sp:"+sp)
+	}
+	for _, upn := range names {
 		for id, n := range w.upn {
 			if n == upn {
 				out[id], explicit[id] = true, true
@@ -371,7 +392,7 @@ func (w *world) apply() {
 }
 
 func (w *world) plan(d *model.Desired, opts plan.Options, history func(string) (*model.Desired, bool, error)) *plan.Plan {
-	live, ds, err := plan.ReadLive(context.Background(), w.fake, d, plan.Inputs{LastDeclared: plan.HistoryOf(history)})
+	live, ds, err := plan.ReadLive(context.Background(), w.fake, d, plan.Inputs{LastDeclared: plan.HistoryOf(history), Full: opts.Full})
 	if err != nil || ds.HasErrors() {
 		w.t.Fatalf("read: %v %v", err, ds.Err())
 	}

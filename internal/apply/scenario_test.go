@@ -28,6 +28,7 @@ func (tn *tenant) plan(commit string, opts plan.Options) *plan.Plan {
 	d.Tenant.ID = entratest.FakeTenant
 	live, ds, err := plan.ReadLive(context.Background(), tn.fake, d, plan.Inputs{
 		LastDeclared: plan.HistoryOf(func(c string) (*model.Desired, bool, error) { h, ok := tn.history[c]; return h, ok, nil }),
+		Full:         opts.Full,
 	})
 	if err != nil || ds.HasErrors() {
 		tn.t.Fatalf("read: %v %v", err, ds.Err())

@@ -77,7 +77,7 @@ func planApply(t *testing.T, b *Backend, history map[string]*model.Desired, comm
 	ctx := context.Background()
 	d := history[commit]
 	live, ds, err := plan.ReadLive(ctx, b, d, plan.Inputs{
-		LastDeclared: plan.HistoryOf(func(c string) (*model.Desired, bool, error) { h, ok := history[c]; return h, ok, nil })})
+		LastDeclared: plan.HistoryOf(func(c string) (*model.Desired, bool, error) { h, ok := history[c]; return h, ok, nil }), Full: opts.Full})
 	if err != nil || ds.HasErrors() {
 		t.Fatalf("read: %v %v", err, ds.Err())
 	}

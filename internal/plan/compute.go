@@ -39,6 +39,12 @@ func Compute(in Input, opts Options) (*Plan, diag.Diagnostics) {
 	p := &Plan{FormatVersion: FormatVersion, Tenant: d.Tenant.ID, Configuration: d.Configuration, SourceCommit: in.Commit,
 		Options: opts, Groups: []GroupChange{}}
 	var ds diag.Diagnostics
+	if opts.Full && !live.Full {
+		// A full sync removes what it does not see, and service
+		// principals are only seen where the read asked for them.
+		ds.Errorf(nil, "", "--full needs the live state read for it (plan.Inputs.Full)")
+		return p, ds
+	}
 	targeted := func(addr string) bool { return len(opts.Targets) == 0 || slices.Contains(opts.Targets, addr) }
 
 	cp := &computer{d: d, live: live, commit: in.Commit, opts: opts, locate: in.Locate, targeted: targeted,

@@ -34,7 +34,7 @@ func upns(names ...string) []string {
 // liveFor builds a Live where every user in the alphabet resolves.
 func liveFor(groups map[string]*LiveGroup) *Live {
 	l := &Live{Groups: groups, Refs: map[string]entra.Principal{}, Computed: map[string][]entra.Principal{},
-		Last: map[string]*model.Group{}, LastMissing: map[string]string{}}
+		Last: map[string]*model.Group{}, LastMissing: map[string]string{}, Full: true}
 	for _, n := range strings.Split("a b c d e f g h i j k l m n o p q r s t u v w x y z", " ") {
 		l.Refs["user:"+n+"@contoso.com"] = user(n)
 	}

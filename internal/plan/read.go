@@ -46,6 +46,9 @@ type Live struct {
 	// [entra.RelationQuery]); a change records it, so apply's fresh read
 	// fingerprints the same thing.
 	ServicePrincipals map[string]bool
+	// Full says the state was read for a full sync of every group
+	// (--full), which Compute with Options.Full needs.
+	Full bool
 }
 
 // LiveGroup is a bound live group with its members and owners.
@@ -110,7 +113,7 @@ func ReadLive(ctx context.Context, r entra.Reader, d *model.Desired, in Inputs) 
 	}
 	live := &Live{Groups: map[string]*LiveGroup{}, Refs: map[string]entra.Principal{},
 		Computed: map[string][]entra.Principal{}, Last: map[string]*model.Group{}, LastMissing: map[string]string{},
-		Records: map[string]*LiveGroup{}, ServicePrincipals: map[string]bool{}}
+		Records: map[string]*LiveGroup{}, ServicePrincipals: map[string]bool{}, Full: in.Full}
 	var ds diag.Diagnostics
 	keys := model.SortedKeys(d.Groups)
 
@@ -389,9 +392,10 @@ func collectReferences(want map[string]map[string]bool, g *model.Group) {
 // seesServicePrincipals reports whether a bound group's service principal
 // members and owners must be read, which Graph v1.0 costs a request of
 // their own (see [entra.RelationQuery]): a full sync removes what it does
-// not see, and a declaration naming service principals, now or at the
-// last applied commit, needs to know which are there. An incremental
-// group that never named one leaves them alone either way.
+// not see, and a declaration that can hold service principals, now or at
+// the last applied commit (it names some, or mirrors a group, whose
+// service principals the mirror copies), needs to know which are there.
+// An incremental group that never could leaves them alone either way.
 func seesServicePrincipals(g model.Group, marker *entra.Marker, last *model.Group, ownersRead, full bool) bool {
 	members := g.Membership != nil && !g.IsDynamic()
 	switch {
@@ -404,7 +408,11 @@ func seesServicePrincipals(g model.Group, marker *entra.Marker, last *model.Grou
 }
 
 func declaresServicePrincipals(g *model.Group) bool {
-	return g != nil && g.Membership != nil && len(g.Membership.ServicePrincipals) > 0
+	if g == nil || g.Membership == nil {
+		return false
+	}
+	return len(g.Membership.ServicePrincipals) > 0 ||
+		slices.ContainsFunc(g.Membership.From, func(s model.Source) bool { return s.Group != "" })
 }
 
 // together runs independent reads at once, under contexts that let a

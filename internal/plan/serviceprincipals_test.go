@@ -99,7 +99,8 @@ func TestServicePrincipalReads(t *testing.T) {
 
 // A mirror copies every member of its source, service principals too,
 // so a source is read with them, and its own change says so (apply's
-// fresh read of it must fingerprint the same members).
+// fresh read of it must fingerprint the same members); so is the copy,
+// which can now hold service principals.
 func TestMirrorCopiesServicePrincipals(t *testing.T) {
 	fake := entratest.New()
 	alice := fake.AddUser("alice@contoso.com")
@@ -133,6 +134,10 @@ func TestMirrorCopiesServicePrincipals(t *testing.T) {
 			}
 			if len(c.Inputs) != 1 || c.Inputs[0].GroupID != src {
 				t.Errorf("copy's inputs %+v, want the source", c.Inputs)
+			}
+			// Else the next plan, not seeing Robot in the copy, adds it again.
+			if !c.ServicePrincipals {
+				t.Error("the copy's change does not say its service principals were read")
 			}
 		case "groups.source":
 			if !c.ServicePrincipals {
