@@ -484,7 +484,7 @@ func toGroup(o object) entra.Group {
 func (b *Backend) Relations(ctx context.Context, q entra.RelationQuery) (members, owners map[string][]entra.Principal, err error) {
 	type read struct {
 		group string
-		out   *map[string][]entra.Principal
+		out   map[string][]entra.Principal
 		// counted reads report progress; the casts ride along unseen.
 		counted bool
 	}
@@ -498,8 +498,8 @@ func (b *Backend) Relations(ctx context.Context, q entra.RelationQuery) (members
 	for _, rel := range []struct {
 		name string
 		ids  []string
-		out  *map[string][]entra.Principal
-	}{{"members", q.Members, &members}, {"owners", q.Owners, &owners}} {
+		out  map[string][]entra.Principal
+	}{{"members", q.Members, members}, {"owners", q.Owners, owners}} {
 		for _, id := range rel.ids {
 			infos = append(infos, b.get("/groups/"+id+"/"+rel.name, map[string]string{"$select": principalCols, "$top": "999"}, false))
 			reads = append(reads, read{group: id, out: rel.out, counted: true})
@@ -529,7 +529,7 @@ func (b *Backend) Relations(ctx context.Context, q entra.RelationQuery) (members
 			fallback = entra.TypeServicePrincipal
 		}
 		for _, it := range items {
-			(*rd.out)[rd.group] = append((*rd.out)[rd.group], object{ID: it.ID, Type: it.Type, UserPrincipalName: it.UserPrincipalName, DisplayName: it.DisplayName}.principal(fallback))
+			rd.out[rd.group] = append(rd.out[rd.group], object{ID: it.ID, Type: it.Type, UserPrincipalName: it.UserPrincipalName, DisplayName: it.DisplayName}.principal(fallback))
 		}
 	})
 	if err != nil {

@@ -404,10 +404,12 @@ func seesServicePrincipals(g model.Group, marker *entra.Marker, last *model.Grou
 	case full || marker == nil || (members && g.Membership.Mode == model.ModeFull):
 		return true
 	}
-	return declaresServicePrincipals(&g) || declaresServicePrincipals(last)
+	return mayHoldServicePrincipals(&g) || mayHoldServicePrincipals(last)
 }
 
-func declaresServicePrincipals(g *model.Group) bool {
+// mayHoldServicePrincipals reports whether a declaration's members can
+// include service principals: it names some, or it mirrors a group.
+func mayHoldServicePrincipals(g *model.Group) bool {
 	if g == nil || g.Membership == nil {
 		return false
 	}
