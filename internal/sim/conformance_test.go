@@ -40,7 +40,9 @@ func testState(extraUsers int) *State {
 		Groups: []*Group{
 			{ID: finance, DisplayName: "Finance", MailNickname: "finance", SecurityEnabled: true, Members: []string{alice}, Owners: []string{alice}},
 			{ID: sales, DisplayName: "Sales", MailNickname: "sales", SecurityEnabled: true, Owners: []string{alice, bob}},
-			{ID: m365, DisplayName: "Leadership", MailNickname: "leadership", MailEnabled: true, GroupTypes: []string{"Unified"}, Members: []string{alice}},
+			{ID: m365, DisplayName: "Leadership", MailNickname: "leadership", MailEnabled: true, GroupTypes: []string{"Unified"}, Members: []string{alice},
+				AssignedLicenses:            []any{map[string]any{"skuId": "184efa21-98c3-4e5d-95ab-d07053a96e67", "disabledPlans": []any{}}},
+				HasMembersWithLicenseErrors: true},
 			{ID: dyn, DisplayName: "Sales dynamic", MailNickname: "sales-dyn", SecurityEnabled: true, GroupTypes: []string{"DynamicMembership"},
 				MembershipRule: `user.department -eq "Sales"`, MembershipRuleProcessingState: "On"},
 		},
@@ -71,15 +73,27 @@ type exchange struct {
 	contains                 []string // substrings of the response body
 	absent                   []string
 	header                   map[string]string // response headers that must be present (value prefix)
+	keep                     string            // a link in the response body (such as @odata.deltaLink) that a later path keptLink follows
 }
+
+// keptLink as an exchange's path sends it to the link the last keep named.
+const keptLink = "<kept link>"
 
 // run sends the exchanges in order against one server; later cases see
 // the effects of earlier ones.
 func run(t *testing.T, ts *httptest.Server, cases []exchange) {
 	t.Helper()
+	var kept string
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req, _ := http.NewRequest(c.method, ts.URL+c.path, strings.NewReader(c.body))
+			target := ts.URL + c.path
+			if c.path == keptLink {
+				if kept == "" {
+					t.Fatal("no link kept by an earlier exchange")
+				}
+				target = kept
+			}
+			req, _ := http.NewRequest(c.method, target, strings.NewReader(c.body))
 			req.Header.Set("client-request-id", "c1")
 			if c.body != "" {
 				req.Header.Set("Content-Type", "application/json")
@@ -113,6 +127,13 @@ func run(t *testing.T, ts *httptest.Server, cases []exchange) {
 			for _, s := range c.absent {
 				if strings.Contains(body, s) {
 					t.Errorf("body has %q:\n%s", s, body)
+				}
+			}
+			if c.keep != "" {
+				var links map[string]any
+				_ = json.Unmarshal(data, &links)
+				if kept, _ = links[c.keep].(string); kept == "" {
+					t.Errorf("no %s to keep in\n%s", c.keep, body)
 				}
 			}
 		})

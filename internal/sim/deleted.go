@@ -154,6 +154,7 @@ func (s *Server) restoreGroup(w http.ResponseWriter, r *http.Request, g *Group) 
 	g.DeletedDateTime = ""
 	g.sorted = nil
 	g.seq = s.t.next()
+	g.changes.reset()
 	s.t.groups[id] = g
 	s.t.groupOrder = append(s.t.groupOrder, id)
 	body := project(g.props(), nil, defaultGroupProperties)
@@ -187,6 +188,7 @@ func (s *Server) restoreUser(w http.ResponseWriter, r *http.Request, u *User) (m
 	delete(s.t.deletedUsers, id)
 	u.UserPrincipalName, u.DeletedDateTime = upn, ""
 	u.seq = s.t.next()
+	u.changes.reset()
 	s.t.users[id] = u
 	s.t.upns[lower(upn)] = u
 	s.t.userOrder = append(s.t.userOrder, id)

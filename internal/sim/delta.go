@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,60 @@ func (s *Server) routeDelta() {
 		s.mux.HandleFunc("GET /v1.0/"+kind+"/delta()", h)
 		s.mux.HandleFunc("GET /v1.0/"+kind+"/microsoft.graph.delta()", h)
 	}
+}
+
+// propertyChanges is, for delta's Prefer: return=minimal, the change at
+// which each property of an object last changed. Tracking starts with the
+// first update the emulator sees (base is the object's change before it),
+// so a delta from before base still returns every property.
+type propertyChanges struct {
+	base uint64
+	at   map[string]uint64
+}
+
+// record notes the properties that differ between before and after as
+// changed at seq; prev is the object's change before this one.
+func (c *propertyChanges) record(prev uint64, before, after map[string]any, seq uint64) {
+	if c.at == nil {
+		c.base, c.at = prev, map[string]uint64{}
+	}
+	for k, v := range after {
+		if !reflect.DeepEqual(before[k], v) {
+			c.at[k] = seq
+		}
+	}
+}
+
+// reset forgets what changed: after a restore every property is news.
+func (c *propertyChanges) reset() { *c = propertyChanges{} }
+
+// since reports whether prop may have changed after the change since.
+func (c *propertyChanges) since(prop string, since uint64) bool {
+	return c.at == nil || since < c.base || c.at[prop] > since
+}
+
+// minimal keeps of body only id and what changed after since (Graph docs:
+// group: delta, "Alternative: return only the changed properties").
+func minimal(body map[string]any, c propertyChanges, since uint64) map[string]any {
+	for k := range body {
+		if k != "id" && !c.since(k, since) {
+			delete(body, k)
+		}
+	}
+	return body
+}
+
+// prefersMinimal reports Prefer: return=minimal among the request's
+// preferences.
+func prefersMinimal(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(p), " ", ""), "return=minimal") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func encodeToken(t deltaToken) string {
@@ -113,7 +168,9 @@ func (s *Server) delta(kind string) http.HandlerFunc {
 			tok = prev
 		}
 		since := tok.Seq
-		entries := s.deltaEntries(kind, since, tok)
+		// The preference is the request's, not the token's: it may
+		// come and go between rounds.
+		entries := s.deltaEntries(kind, since, tok, since > 0 && prefersMinimal(r))
 		tok.Seq, tok.Issued = s.t.seq, s.opts.Now().Unix()
 		cur := &deltaCursor{pages: paginateDelta(entries), deltaLink: link + "?$deltatoken=" + encodeToken(tok)}
 		id := newID()
@@ -195,7 +252,7 @@ func paginateDelta(entries []map[string]any) [][]map[string]any {
 	return pages
 }
 
-func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken) []map[string]any {
+func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken, onlyChanged bool) []map[string]any {
 	var sel []string
 	if tok.Select != "" {
 		for _, p := range strings.Split(tok.Select, ",") {
@@ -213,7 +270,11 @@ func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken) []map[s
 	if kind == "users" {
 		for _, id := range s.t.userOrder {
 			if u := s.t.users[id]; u.seq > since && wanted(id) {
-				out = append(out, project(u.props(), sel, defaultUserProperties))
+				body := project(u.props(), sel, defaultUserProperties)
+				if onlyChanged {
+					body = minimal(body, u.changes, since)
+				}
+				out = append(out, body)
 			}
 		}
 	} else {
@@ -232,6 +293,9 @@ func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken) []map[s
 				continue
 			}
 			body := project(g.props(), propSel, defaultGroupProperties)
+			if onlyChanged {
+				body = minimal(body, g.changes, since)
+			}
 			if !trackMembers {
 				out = append(out, body)
 				continue
@@ -250,12 +314,25 @@ func (s *Server) deltaEntries(kind string, since uint64, tok deltaToken) []map[s
 	}
 	if since > 0 {
 		for _, ts := range s.t.tombstones {
-			if ts.seq > since && ts.kind+"s" == kind && wanted(ts.id) {
+			// An object restored since is live again: its current
+			// state is in the round, and a removal after it would
+			// tell the client it is gone.
+			if ts.seq > since && ts.kind+"s" == kind && wanted(ts.id) && !s.live(kind, ts.id) {
 				out = append(out, map[string]any{"id": ts.id, "@removed": map[string]any{"reason": ts.reason}})
 			}
 		}
 	}
 	return out
+}
+
+// live reports whether the user or group id exists now.
+func (s *Server) live(kind, id string) bool {
+	if kind == "users" {
+		_, ok := s.t.users[lower(id)]
+		return ok
+	}
+	_, ok := s.t.groups[lower(id)]
+	return ok
 }
 
 // memberDelta is members@delta: every member on the first round; later,

@@ -245,3 +245,27 @@ func TestDynamicGroupDelta(t *testing.T) {
 		t.Fatalf("rule back on: members@delta %s, want bob removed", got)
 	}
 }
+
+// Prefer: return=minimal returns what changed after the token, and every
+// property of an object the client has not seen since before the
+// emulator started tracking it; a PATCH that changes nothing is no news.
+// A user deleted and restored within one round is simply there.
+func TestDeltaMinimal(t *testing.T) {
+	ts, _ := fixture(t, 0, Options{})
+	minimalPrefer := map[string]string{"Prefer": "odata.maxpagesize=100, return=minimal"}
+	run(t, ts, []exchange{
+		{name: "first update", method: "PATCH", path: "/v1.0/users/" + bob, body: `{"jobTitle":"Buyer"}`, status: 204},
+		{name: "round from here", method: "GET", path: "/v1.0/users/delta?$select=displayName,jobTitle,department", status: 200, keep: "@odata.deltaLink"},
+		{name: "a no-op patch", method: "PATCH", path: "/v1.0/users/" + carol, body: `{"displayName":"Carol"}`, status: 204},
+		{name: "a change", method: "PATCH", path: "/v1.0/users/" + bob, body: `{"department":"Purchasing"}`, status: 204},
+		{name: "only the change", method: "GET", path: keptLink, headers: minimalPrefer, status: 200,
+			contains: []string{bob, `"department":"Purchasing"`}, absent: []string{carol, `"jobTitle"`, `"displayName"`}},
+	})
+	run(t, ts, []exchange{
+		{name: "a token from before the first change", method: "GET", path: "/v1.0/users/delta?$select=displayName,jobTitle,department&$deltatoken=latest", status: 200, keep: "@odata.deltaLink"},
+		{name: "delete", method: "DELETE", path: "/v1.0/users/" + bob, status: 204},
+		{name: "restore", method: "POST", path: "/v1.0/directory/deletedItems/" + bob + "/restore", status: 200},
+		{name: "a restored user is news in full", method: "GET", path: keptLink, headers: minimalPrefer, status: 200,
+			contains: []string{`"jobTitle":"Buyer"`, `"department":"Purchasing"`, `"displayName":"Bob"`}, absent: []string{"@removed"}},
+	})
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,11 @@ type docPage struct {
 	cases    map[string][]exchange
 }
 
-var docPages = []docPage{
+// docPages are the pages audited so far, by area.
+var docPages = slices.Concat(memberPages, groupPages)
+
+// memberPages are the pages of a group's members and owners.
+var memberPages = []docPage{
 	{
 		page: "group-list-members.md",
 		examples: []string{
@@ -79,6 +84,35 @@ var docPages = []docPage{
 			"Example": {{method: "GET", path: "/v1.0/groups/" + sales + "/owners", status: 200,
 				contains: []string{`$metadata#directoryObjects"`, `"@odata.type":"#microsoft.graph.user"`,
 					`"userPrincipalName":"alice@contoso.com"`, `"userPrincipalName":"bob@contoso.com"`}}},
+		},
+	},
+	{
+		// 400 when the object already owns the group, 404 when it does
+		// not exist (the page's Response section).
+		page:     "group-post-owners.md",
+		examples: []string{"Example"},
+		cases: map[string][]exchange{
+			"Example": {
+				{method: "POST", path: "/v1.0/groups/" + finance + "/owners/$ref", body: `{"@odata.id":"https://graph.microsoft.com/v1.0/users/` + carol + `"}`, status: 204},
+				{method: "GET", path: "/v1.0/groups/" + finance + "/owners?$select=id", status: 200, contains: []string{carol, alice}},
+				{method: "POST", path: "/v1.0/groups/" + finance + "/owners/$ref", body: `{"@odata.id":"https://graph.microsoft.com/v1.0/users/` + carol + `"}`, status: 400,
+					contains: []string{`"code":"Request_BadRequest"`, "already exist"}},
+				{method: "POST", path: "/v1.0/groups/" + finance + "/owners/$ref", body: `{"@odata.id":"https://graph.microsoft.com/v1.0/users/0b7e5f1a-0000-4000-8000-0000000000ff"}`, status: 404,
+					contains: []string{`"code":"Request_ResourceNotFound"`}},
+			},
+		},
+	},
+	{
+		// The last owner who is a user cannot be removed (the page's
+		// introduction).
+		page:     "group-delete-owners.md",
+		examples: []string{"Example"},
+		cases: map[string][]exchange{
+			"Example": {
+				{method: "DELETE", path: "/v1.0/groups/" + sales + "/owners/" + bob + "/$ref", status: 204},
+				{method: "GET", path: "/v1.0/groups/" + sales + "/owners?$select=id", status: 200, contains: []string{alice}, absent: []string{bob}},
+				{method: "DELETE", path: "/v1.0/groups/" + sales + "/owners/" + alice + "/$ref", status: 400},
+			},
 		},
 	},
 	{

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ func (g *Group) props() map[string]any {
 		"renewedDateTime": nullIfEmpty(g.CreatedDateTime), "securityIdentifier": securityIdentifier(g.ID),
 		"creationOptions": []string{}, "resourceBehaviorOptions": []string{}, "resourceProvisioningOptions": []string{},
 		"onPremisesProvisioningErrors": []any{}, "serviceProvisioningErrors": []any{},
+		"assignedLicenses": nonNilAny(g.AssignedLicenses), "hasMembersWithLicenseErrors": g.HasMembersWithLicenseErrors,
 	}
 	if g.IsAssignableToRole {
 		m["isAssignableToRole"] = true
@@ -59,7 +61,10 @@ func (g *Group) props() map[string]any {
 		m["onPremisesSyncEnabled"] = true
 	}
 	if g.MailEnabled {
-		m["mail"] = g.MailNickname + "@emulated.onmicrosoft.com"
+		// The mail address is also the primary SMTP proxy address
+		// (Create group, example 1).
+		mail := g.MailNickname + "@emulated.onmicrosoft.com"
+		m["mail"], m["proxyAddresses"] = mail, []string{"SMTP:" + mail}
 	}
 	return m
 }
@@ -81,6 +86,13 @@ func securityIdentifier(id string) any {
 		parts[i] = strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[4*i:])), 10)
 	}
 	return "S-1-12-1-" + strings.Join(parts, "-")
+}
+
+func nonNilAny(s []any) []any {
+	if s == nil {
+		return []any{}
+	}
+	return s
 }
 
 func nonNil(s []string) []string {
@@ -114,41 +126,94 @@ func referencedLagging(w http.ResponseWriter, r *http.Request) {
 		"The source resource object or one of the objects being referenced do not exist.")
 }
 
-// groupBody is a group as a response carries it, with $expand=extensions.
-func groupBody(g *Group, lq listQuery) map[string]any {
+// groupBody is a group as a response carries it: $select or the default
+// set, and the relations $expand asks for.
+func (s *Server) groupBody(r *http.Request, g *Group, lq listQuery) map[string]any {
 	body := project(g.props(), lq.sel, defaultGroupProperties)
-	if slices.Contains(lq.expand, "extensions") {
+	// Filterable, never returned, even when selected (Graph docs: List
+	// groups: "not returned in the $select query").
+	delete(body, "hasMembersWithLicenseErrors")
+	if _, ok := lq.expanding("extensions"); ok {
 		body["extensions"] = extensionList(g.Extensions)
+	}
+	for _, rel := range []string{"members", "owners"} {
+		if e, ok := lq.expanding(rel); ok {
+			body[rel] = s.expandedRelation(r, g, rel, e.sel)
+		}
 	}
 	return body
 }
+
+// maxExpanded is how many objects an expanded relationship of a directory
+// object holds, with no nextLink to the rest (Graph's known issues: "Some
+// limitations apply to query parameters": $expand returns a maximum of 20
+// objects).
+const maxExpanded = 20
+
+// expandedPageSize caps a listing's page when it expands a relationship
+// (Graph docs: Use query parameters, $expand; reports from tenants: pages
+// of 100 however large $top is).
+const expandedPageSize = 100
+
+// expandedRelation is a group's members or owners as $expand embeds them:
+// the first maxExpanded, typed, with the nested $select. Like the
+// relationship's own v1.0 listing, it leaves out service principals.
+func (s *Server) expandedRelation(r *http.Request, g *Group, rel string, sel []string) []map[string]any {
+	ids := s.relationIDs(g, rel)
+	if !isBeta(r) {
+		ids = s.withoutServicePrincipals(ids)
+	}
+	out := make([]map[string]any, 0, min(len(ids), maxExpanded))
+	for _, id := range ids {
+		if len(out) == maxExpanded {
+			break
+		}
+		if p := s.directoryObject(id, sel); p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// groupExpansions are the relations a group's $expand can name.
+var groupExpansions = []string{"extensions", "members", "owners"}
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	lq, ok := parseList(w, r)
 	if !ok {
 		return
 	}
-	if msg := unsupportedExpand(lq.expand); msg != "" {
+	if msg := unsupportedExpand(lq.expand, groupExpansions); msg != "" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
 		return
 	}
-	kept := make([]map[string]any, 0, len(s.t.groupOrder))
+	if _, members := lq.expanding("members"); members {
+		lq.top = min(lq.top, expandedPageSize)
+	} else if _, owners := lq.expanding("owners"); owners {
+		lq.top = min(lq.top, expandedPageSize)
+	}
+	all := make([]map[string]any, 0, len(s.t.groupOrder))
 	for _, id := range s.t.groupOrder {
-		g := s.t.groups[id]
-		if s.lagged(g.ID) {
-			continue // still replicating: no read path shows it yet
-		}
-		if lq.keeps(g.props()) {
-			kept = append(kept, groupBody(g, lq))
+		if !s.lagged(id) { // still replicating: no read path shows it yet
+			all = append(all, s.t.groups[id].props())
 		}
 	}
-	page(w, r, lq, "groups", kept)
+	kept := filterSort(lq, all)
+	// Only the page is rendered: expanding every group's members would
+	// make a large listing cost what a full read of the tenant does.
+	start, end := window(lq, len(kept))
+	items := make([]map[string]any, 0, end-start)
+	for _, p := range kept[start:end] {
+		items = append(items, s.groupBody(r, s.t.groups[lower(p["id"].(string))], lq))
+	}
+	writePage(w, r, lq, "groups", items, len(kept))
 }
 
-func unsupportedExpand(expand []string) string {
+// unsupportedExpand returns the error for an $expand item outside allowed.
+func unsupportedExpand(expand []expansion, allowed []string) string {
 	for _, e := range expand {
-		if e != "extensions" {
-			return "Expanding '" + e + "' is not emulated; only extensions is."
+		if !slices.Contains(allowed, e.prop) {
+			return "Expanding '" + e.prop + "' is not emulated; only " + strings.Join(allowed, ", ") + " are."
 		}
 	}
 	return ""
@@ -163,12 +228,12 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if msg := unsupportedExpand(lq.expand); msg != "" {
+	if msg := unsupportedExpand(lq.expand, groupExpansions); msg != "" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
 		return
 	}
-	body := groupBody(g, lq)
-	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups/$entity"
+	body := s.groupBody(r, g, lq)
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups" + lq.contextSelection() + "/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -255,6 +320,19 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	if msg := s.applyGroup(g, &in); msg != "" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
 		return
+	}
+	if g.Visibility == "" {
+		// Graph's group resource, visibility: a Microsoft 365 group is
+		// Public unless told otherwise, a role-assignable one Private.
+		// It says a security group is Private too, yet every example
+		// response of a security group (Create group, example 2; List
+		// groups) shows null, so that is what it answers here.
+		switch {
+		case g.IsAssignableToRole:
+			g.Visibility = "Private"
+		case g.IsUnified():
+			g.Visibility = "Public"
+		}
 	}
 	if len(in.MembersBind)+len(in.OwnersBind) > maxBindRefs {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
@@ -439,7 +517,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	before := *g
+	before, beforeProps := *g, g.props()
 	if msg := s.applyGroup(g, &in); msg != "" {
 		*g = before
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
@@ -454,9 +532,12 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) {
 	for _, id := range owners {
 		g.owners[id] = true
 	}
-	if in.DisplayName != nil || in.Description != nil || in.MailNickname != nil || in.Visibility != nil ||
-		in.MembershipRule != nil || in.RuleState != nil || in.GroupTypes != nil {
+	// Any property that changed is news to delta; a PATCH that changes
+	// nothing is not.
+	if after := g.props(); !reflect.DeepEqual(beforeProps, after) {
+		prev := g.seq
 		g.seq = s.t.next()
+		g.changes.record(prev, beforeProps, after, g.seq)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -1,7 +1,12 @@
 package sim
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +63,74 @@ func TestServicePrincipalMembersConformance(t *testing.T) {
 		{name: "transitive members list it", method: "GET", path: "/v1.0/groups/" + finance + "/transitiveMembers?$select=id", status: 200,
 			contains: []string{robot}},
 		v1, beta,
+	})
+}
+
+// $expand of a group's members or owners (Graph's known issues: "Some
+// limitations apply to query parameters"): at most 20 objects and no
+// nextLink, only a nested $select, pages of 100 at most; and, as the v1.0
+// listing, no service principal.
+func TestExpandRelationsConformance(t *testing.T) {
+	ts, _ := fixture(t, 30, Options{})
+	var adds []exchange
+	for i := 0; i < 25; i++ {
+		adds = append(adds, exchange{name: "add", method: "POST", path: "/v1.0/groups/" + sales + "/members/$ref",
+			body: ref(fmt.Sprintf("00000000-0000-4000-8000-%012d", i)), status: 204})
+	}
+	run(t, ts, adds)
+	for i := 0; i < 120; i++ {
+		run(t, ts, []exchange{{name: "create", method: "POST", path: "/v1.0/groups", status: 201,
+			body: fmt.Sprintf(`{"displayName":"G%d","mailNickname":"g%d","mailEnabled":false,"securityEnabled":true}`, i, i)}})
+	}
+	countMembers := func(t *testing.T, body string) int {
+		var g struct{ Members []json.RawMessage }
+		if err := json.Unmarshal([]byte(body), &g); err != nil {
+			t.Fatal(err)
+		}
+		return len(g.Members)
+	}
+	get := func(t *testing.T, path string) string {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d\n%s", path, resp.StatusCode, data)
+		}
+		return string(data)
+	}
+	t.Run("twenty at most, no nextLink", func(t *testing.T) {
+		body := get(t, "/v1.0/groups/"+sales+"?$expand=members($select=id)")
+		if n := countMembers(t, body); n != maxExpanded {
+			t.Errorf("%d members expanded, want %d", n, maxExpanded)
+		}
+		if strings.Contains(body, "members@odata.nextLink") {
+			t.Errorf("an expanded relation has a nextLink:\n%s", body)
+		}
+	})
+	t.Run("a listing that expands pages at 100", func(t *testing.T) {
+		var page struct{ Value []json.RawMessage }
+		if err := json.Unmarshal([]byte(get(t, "/v1.0/groups?$top=999&$expand=owners&$select=id")), &page); err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Value) != expandedPageSize {
+			t.Errorf("%d groups on the page, want %d", len(page.Value), expandedPageSize)
+		}
+	})
+	run(t, ts, []exchange{
+		{name: "owners expanded on a get", method: "GET", path: "/v1.0/groups/" + sales + "?$select=id&$expand=owners", status: 200,
+			contains: []string{`$metadata#groups(id,owners())/$entity"`, `"owners":[{"@odata.type":"#microsoft.graph.user"`, `"userPrincipalName":"bob@contoso.com"`}},
+		{name: "nested filter refused", method: "GET", path: "/v1.0/groups/" + sales + "?$expand=members($filter=displayName%20eq%20'U1')", status: 400,
+			contains: []string{"$filter", "only $select"}},
+		{name: "an unknown relation refused", method: "GET", path: "/v1.0/groups?$expand=memberOf", status: 400, contains: []string{"memberOf"}},
+	})
+	sp := withServicePrincipal(t)
+	run(t, sp, []exchange{
+		{name: "v1.0 expansion leaves service principals out", method: "GET", path: "/v1.0/groups/" + finance + "?$expand=members,owners", status: 200,
+			contains: []string{alice}, absent: []string{robot}},
+		{name: "beta expansion lists them", method: "GET", path: "/beta/groups/" + finance + "?$expand=members", status: 200,
+			contains: []string{alice, robot}},
 	})
 }

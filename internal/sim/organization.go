@@ -2,7 +2,6 @@ package sim
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -45,12 +44,12 @@ func (s *Server) listOrganization(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if msg := unsupportedExpand(lq.expand); msg != "" {
+	if msg := unsupportedExpand(lq.expand, []string{"extensions"}); msg != "" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
 		return
 	}
 	items := selectItems(lq, []map[string]any{s.organization()}, organizationProperties)
-	if slices.Contains(lq.expand, "extensions") && len(items) == 1 {
+	if _, ok := lq.expanding("extensions"); ok && len(items) == 1 {
 		// The organization supports open extensions like a group does
 		// ($expand=extensions on a GET).
 		items[0]["extensions"] = extensionList(s.t.orgExtensions)

@@ -19,11 +19,28 @@ type listQuery struct {
 	skip     int // decoded from $skiptoken
 	filter   odata.Expr
 	sel      []string
-	expand   []string
+	expand   []expansion
 	orderBy  string
 	count    bool // $count=true with ConsistencyLevel: eventual
 	advanced bool
 	search   searchQuery
+}
+
+// expansion is one item of $expand: a navigation property and the
+// $select nested in it, as in members($select=id,displayName).
+type expansion struct {
+	prop string
+	sel  []string
+}
+
+// expanding returns the $expand item for prop.
+func (lq listQuery) expanding(prop string) (expansion, bool) {
+	for _, e := range lq.expand {
+		if e.prop == prop {
+			return e, true
+		}
+	}
+	return expansion{}, false
 }
 
 // keeps reports whether an object passes $filter and $search.
@@ -119,11 +136,66 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 		}
 	}
 	if v := q.Get("$expand"); v != "" {
-		for _, p := range strings.Split(v, ",") {
-			lq.expand = append(lq.expand, strings.TrimSpace(p))
+		for _, item := range splitOutsideParens(v) {
+			e, msg := parseExpansion(item)
+			if msg != "" {
+				return bad("Request_BadRequest", msg)
+			}
+			lq.expand = append(lq.expand, e)
 		}
 	}
 	return lq, true
+}
+
+// parseExpansion reads one $expand item. Directory objects take only a
+// nested $select, and one level of expansion (Graph's known issues: "Some
+// limitations apply to query parameters", $expand on relationships of
+// directory objects; the property's documentation: "Supports $expand
+// including nested $select").
+func parseExpansion(item string) (expansion, string) {
+	name, nested, hasNested := strings.Cut(strings.TrimSpace(item), "(")
+	e := expansion{prop: strings.TrimSpace(name)}
+	if !hasNested {
+		return e, ""
+	}
+	nested, closed := strings.CutSuffix(strings.TrimSpace(nested), ")")
+	if !closed || e.prop == "" {
+		return e, "Invalid $expand item: " + item
+	}
+	for _, opt := range strings.Split(nested, ";") {
+		key, val, _ := strings.Cut(strings.TrimSpace(opt), "=")
+		switch {
+		case key == "":
+		case key == "$select":
+			for _, p := range strings.Split(val, ",") {
+				e.sel = append(e.sel, strings.TrimSpace(p))
+			}
+		default:
+			return e, "Query option '" + key + "' is not allowed inside $expand of '" + e.prop + "'; only $select is."
+		}
+	}
+	return e, ""
+}
+
+// splitOutsideParens splits a comma-separated option at the commas that
+// are not inside parentheses: members($select=id,displayName),owners.
+func splitOutsideParens(v string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range v {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, v[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, v[start:])
 }
 
 // advancedOnly returns the error for filter features that need an
@@ -175,11 +247,7 @@ func window(lq listQuery, n int) (start, end int) {
 
 // writePage writes a page that is already cut out of a collection of total.
 func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context string, items []map[string]any, total int) {
-	if len(lq.sel) > 0 {
-		// The context names the properties selected, as asked (Graph
-		// docs: List group members, example 4: $metadata#users(displayName,id)).
-		context += "(" + strings.Join(lq.sel, ",") + ")"
-	}
+	context += lq.contextSelection()
 	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + context, "value": items}
 	if lq.count && lq.skip == 0 {
 		body["@odata.count"] = total
@@ -190,6 +258,23 @@ func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context str
 		body["@odata.nextLink"] = baseURL(r) + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + encodeQuery(q)
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// contextSelection is what @odata.context adds after the entity set for
+// $select: the properties selected, as asked, then each expanded one
+// with "()" (Graph docs: List group members, example 4:
+// $metadata#users(displayName,id); List groups, example 7:
+// $metadata#groups(id,assignedLicenses,members())). Without $select it
+// adds nothing.
+func (lq listQuery) contextSelection() string {
+	if len(lq.sel) == 0 {
+		return ""
+	}
+	names := slices.Clone(lq.sel)
+	for _, e := range lq.expand {
+		names = append(names, e.prop+"()")
+	}
+	return "(" + strings.Join(names, ",") + ")"
 }
 
 // encodeQuery keeps $ unescaped in option names, as Graph's links do.
@@ -219,6 +304,17 @@ func project(all map[string]any, sel, defaults []string) map[string]any {
 // selectItems keeps the objects matching $filter and $search, orders them by
 // $orderby, and projects each to $select (or the default property set).
 func selectItems(lq listQuery, all []map[string]any, defaults []string) []map[string]any {
+	kept := filterSort(lq, all)
+	items := make([]map[string]any, len(kept))
+	for i, p := range kept {
+		items[i] = project(p, lq.sel, defaults)
+	}
+	return items
+}
+
+// filterSort keeps the objects matching $filter and $search, in $orderby's
+// order.
+func filterSort(lq listQuery, all []map[string]any) []map[string]any {
 	var kept []map[string]any
 	for _, p := range all {
 		if lq.keeps(p) {
@@ -235,9 +331,5 @@ func selectItems(lq listQuery, all []map[string]any, defaults []string) []map[st
 			return c
 		})
 	}
-	items := make([]map[string]any, len(kept))
-	for i, p := range kept {
-		items[i] = project(p, lq.sel, defaults)
-	}
-	return items
+	return kept
 }

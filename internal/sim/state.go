@@ -61,7 +61,8 @@ type User struct {
 	MemberOf        []string `json:"memberOf,omitempty"`
 	OwnerOf         []string `json:"ownerOf,omitempty"`
 
-	seq uint64 // last change, for delta
+	seq     uint64 // last change, for delta
+	changes propertyChanges
 }
 
 // Group is a group with its relationships by object id.
@@ -78,13 +79,18 @@ type Group struct {
 	IsAssignableToRole bool     `json:"isAssignableToRole,omitempty"`
 	// OnPremisesSyncEnabled marks a group synchronized from Active
 	// Directory (Graph answers null for cloud groups).
-	OnPremisesSyncEnabled         bool     `json:"onPremisesSyncEnabled,omitempty"`
-	MembershipRule                string   `json:"membershipRule,omitempty"`
-	MembershipRuleProcessingState string   `json:"membershipRuleProcessingState,omitempty"`
-	CreatedDateTime               string   `json:"createdDateTime,omitempty"`
-	DeletedDateTime               string   `json:"deletedDateTime,omitempty"`
-	Members                       []string `json:"members,omitempty"`
-	Owners                        []string `json:"owners,omitempty"`
+	OnPremisesSyncEnabled         bool   `json:"onPremisesSyncEnabled,omitempty"`
+	MembershipRule                string `json:"membershipRule,omitempty"`
+	MembershipRuleProcessingState string `json:"membershipRuleProcessingState,omitempty"`
+	// AssignedLicenses are group-based licensing's assignments, each
+	// {skuId, disabledPlans}; HasMembersWithLicenseErrors is its error
+	// flag, which Graph filters on but never returns.
+	AssignedLicenses            []any    `json:"assignedLicenses,omitempty"`
+	HasMembersWithLicenseErrors bool     `json:"hasMembersWithLicenseErrors,omitempty"`
+	CreatedDateTime             string   `json:"createdDateTime,omitempty"`
+	DeletedDateTime             string   `json:"deletedDateTime,omitempty"`
+	Members                     []string `json:"members,omitempty"`
+	Owners                      []string `json:"owners,omitempty"`
 	// Extensions are open extensions by extensionName.
 	Extensions map[string]map[string]any `json:"extensions,omitempty"`
 	ChangeSeq  uint64                    `json:"changeSeq,omitempty"`
@@ -93,6 +99,7 @@ type Group struct {
 	owners    map[string]bool
 	sorted    []string // members in id order; nil when stale
 	seq       uint64
+	changes   propertyChanges
 	memberLog []memberChange
 }
 

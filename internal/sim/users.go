@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/entrasync/entrasync/internal/model"
@@ -178,8 +179,13 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	if u.Properties == nil {
 		u.Properties = map[string]any{}
 	}
+	beforeProps := u.props()
 	applyUser(u, in)
-	u.seq = s.t.next()
+	if after := u.props(); !reflect.DeepEqual(beforeProps, after) {
+		prev := u.seq
+		u.seq = s.t.next()
+		u.changes.record(prev, beforeProps, after, u.seq)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
