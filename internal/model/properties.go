@@ -19,7 +19,7 @@ var (
 		onPremisesExtensionAttributes onPremisesImmutableId onPremisesLastSyncDateTime
 		onPremisesSamAccountName onPremisesSecurityIdentifier onPremisesSyncEnabled
 		onPremisesUserPrincipalName otherMails passwordPolicies postalCode preferredDataLocation
-		preferredLanguage proxyAddresses securityIdentifier showInAddressList
+		preferredLanguage proxyAddresses securityIdentifier showInAddressList signInActivity
 		signInSessionsValidFromDateTime state streetAddress surname usageLocation userPrincipalName userType`)
 
 	// Dynamic membership rules use Entra's own attribute names (Microsoft
@@ -39,7 +39,19 @@ var (
 	// the fifteen extension attributes are allowed everywhere.
 	extensionRe          = regexp.MustCompile(`^extension_[0-9a-fA-F]{32}_[A-Za-z0-9_]+$`)
 	extensionAttributeRe = regexp.MustCompile(`^extensionAttribute([1-9]|1[0-5])$`)
+
+	// A schema extension's id is a verified domain's label, or ext and
+	// eight random characters, then _ and its name (Graph's
+	// schemaExtension resource, id): contoso_courses,
+	// ext55gb1l09_msLearnCourses.
+	schemaExtensionRe = regexp.MustCompile(`^[a-z][a-z0-9]*_[A-Za-z0-9]+$`)
 )
+
+// ExtensionProperty reports whether name is a directory extension or a
+// schema extension, which a user or group carries only once it is set.
+func ExtensionProperty(name string) bool {
+	return extensionRe.MatchString(name) || schemaExtensionRe.MatchString(name)
+}
 
 func words(s string) map[string]bool {
 	out := map[string]bool{}
@@ -51,7 +63,7 @@ func words(s string) map[string]bool {
 
 // KnownUserProperty reports whether path (a $filter property path on
 // /users, such as department or employeeOrgData/costCenter) starts with a
-// property of Graph's user resource or a directory extension.
+// property of Graph's user resource or an extension.
 func KnownUserProperty(path []string) bool {
 	if len(path) == 0 {
 		return false
@@ -60,7 +72,7 @@ func KnownUserProperty(path []string) bool {
 	if first == "onPremisesExtensionAttributes" && len(path) == 2 {
 		return extensionAttributeRe.MatchString(path[1])
 	}
-	return userProperties[strings.ToLower(first)] || extensionRe.MatchString(first)
+	return userProperties[strings.ToLower(first)] || ExtensionProperty(first)
 }
 
 // KnownRuleProperty reports whether a dynamic membership rule property

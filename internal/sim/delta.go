@@ -74,6 +74,11 @@ func (c *propertyChanges) record(prev uint64, before, after map[string]any, seq 
 			c.at[k] = seq
 		}
 	}
+	for k := range before {
+		if _, kept := after[k]; !kept {
+			c.at[k] = seq // cleared: null is news too
+		}
+	}
 }
 
 // reset forgets what changed: after a restore every property is news.

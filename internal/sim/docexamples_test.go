@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -16,10 +17,11 @@ type docPage struct {
 	page     string // the page's file name in microsoft-graph-docs (api-reference/v1.0/api)
 	examples []string
 	cases    map[string][]exchange
+	setup    func(*State) // what the examples need beyond the common fixture
 }
 
 // docPages are the pages audited so far, by area.
-var docPages = slices.Concat(memberPages, groupPages)
+var docPages = slices.Concat(memberPages, groupPages, userPages)
 
 // memberPages are the pages of a group's members and owners.
 var memberPages = []docPage{
@@ -135,7 +137,16 @@ func TestDocExamples(t *testing.T) {
 			if len(p.cases) != len(p.examples) {
 				t.Errorf("%d cases for the page's %d examples", len(p.cases), len(p.examples))
 			}
-			ts, _ := fixture(t, 0, Options{})
+			st := testState(0)
+			if p.setup != nil {
+				p.setup(st)
+			}
+			srv, err := NewServer(st, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
 			for _, heading := range p.examples {
 				steps, ok := p.cases[heading]
 				if !ok {

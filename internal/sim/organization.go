@@ -31,10 +31,25 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
 // organizationProperties are what the emulator holds of the organization.
 var organizationProperties = []string{"id", "displayName", "verifiedDomains"}
 
+// initialDomain is the tenant's onmicrosoft.com domain, which every
+// tenant has beside its custom ones: contoso.com's is
+// contoso.onmicrosoft.com.
+func (t *tenant) initialDomain() string {
+	label, _, _ := strings.Cut(t.domain, ".")
+	return label + ".onmicrosoft.com"
+}
+
+// verifiedDomain reports whether a userPrincipalName may use domain.
+// A tenant without a domain (a bare state file) takes any.
+func (t *tenant) verifiedDomain(domain string) bool {
+	return t.domain == "" || strings.EqualFold(domain, t.domain) || strings.EqualFold(domain, t.initialDomain())
+}
+
 func (s *Server) organization() map[string]any {
 	domains := []any{}
 	if s.t.domain != "" {
-		domains = append(domains, map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed"})
+		domains = append(domains, map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed"},
+			map[string]any{"name": s.t.initialDomain(), "isDefault": false, "isInitial": true, "type": "Managed"})
 	}
 	return map[string]any{"id": s.t.id, "displayName": s.t.domain, "verifiedDomains": domains}
 }

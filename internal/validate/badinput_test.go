@@ -136,7 +136,7 @@ func TestValidConfigsHaveNoDiagnostics(t *testing.T) {
 	for _, src := range []string{
 		`groups: a: {displayName: "A", membership: {mode: "full", users: ["id:` + guid + `", "a.b@contoso.com"], groups: ["b"]}}` + "\n" + `groups: b: {displayName: "B", kind: "security"}` + "\n" +
 			`groups: c: {displayName: "C", kind: "microsoft365", visibility: "HiddenMembership", membership: users: ["a@contoso.com"]}`,
-		`groups: f: {displayName: "F", membership: from: [{users: "department eq 'X' and extension_0123456789abcdef0123456789abcdef_costCenter eq '1' and onPremisesExtensionAttributes/extensionAttribute3 eq 'y' and assignedLicenses/any(x:x/skuId eq ` + guid + `)"}]}`,
+		`groups: f: {displayName: "F", membership: from: [{users: "department eq 'X' and extension_0123456789abcdef0123456789abcdef_costCenter eq '1' and onPremisesExtensionAttributes/extensionAttribute3 eq 'y' and ext55gb1l09_courses/courseType eq 'Developer' and signInActivity/lastSignInDateTime le 2026-01-01T00:00:00Z and assignedLicenses/any(x:x/skuId eq ` + guid + `)"}]}`,
 		`groups: r: {displayName: "R", dynamicRule: "(user.department -eq \"a\") -and (user.extensionAttribute7 -eq \"b\") -and (user.assignedPlans -any (assignedPlan.capabilityStatus -eq \"Enabled\"))"}`,
 		`groups: d: {displayName: "D", dynamicRule: "user.department -in [\"a\",\"b\"]"}`,
 		`crossTenant: partners: p: {tenantId: "` + guid + `", automaticUserConsentSettings: outboundAllowed: true}` + "\n" +
