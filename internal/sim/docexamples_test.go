@@ -118,6 +118,40 @@ var memberPages = []docPage{
 		},
 	},
 	{
+		// Sales, with Bob and Carol, is nested in Finance.
+		page: "group-list-transitivemembers.md",
+		setup: func(st *State) {
+			st.Groups[0].Members = append(st.Groups[0].Members, sales)
+			st.Groups[1].Members = []string{bob, carol}
+		},
+		examples: []string{
+			"Example 1: Get the transitive membership of a group",
+			"Example 2: Get only a count of transitive membership",
+			"Example 3: Use the microsoft.graph.group OData cast to get only members that are groups",
+			"Example 4: Use OData cast and $search to get membership in groups with display names that contain the letters 'tier' including a count of returned objects",
+			"Example 5: Use OData cast and $filter to get user membership in groups with a display name that starts with 'A' including a count of returned objects",
+		},
+		cases: map[string][]exchange{
+			"Example 1: Get the transitive membership of a group": {{method: "GET", path: "/v1.0/groups/" + finance + "/transitiveMembers", status: 200,
+				contains: []string{`"@odata.type":"#microsoft.graph.user"`, `"@odata.type":"#microsoft.graph.group"`, alice, bob, carol, sales}}},
+			"Example 2: Get only a count of transitive membership": {{method: "GET", path: "/v1.0/groups/" + finance + "/transitiveMembers/$count", headers: eventual, status: 200,
+				contains: []string{"4"}, header: map[string]string{"Content-Type": "text/plain"}}},
+			// The page writes the segment in lower case.
+			"Example 3: Use the microsoft.graph.group OData cast to get only members that are groups": {{method: "GET",
+				path: "/v1.0/groups/" + finance + "/transitivemembers/microsoft.graph.group?$count=true", headers: eventual, status: 200,
+				contains: []string{`"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#groups"`, `"@odata.count":1`, sales, `"displayName":"Sales"`},
+				absent: []string{alice}}},
+			"Example 4: Use OData cast and $search to get membership in groups with display names that contain the letters 'tier' including a count of returned objects": {{method: "GET",
+				path: `/v1.0/groups/` + finance + `/transitiveMembers/microsoft.graph.user?$count=true&$orderBy=displayName&$search="displayName:car"&$select=displayName,id`, headers: eventual, status: 200,
+				contains: []string{`$metadata#users(displayName,id)"`, `"@odata.count":1`, carol}, absent: []string{bob}}},
+			// $orderBy, as the page writes it, orders: Carol before Bob.
+			"Example 5: Use OData cast and $filter to get user membership in groups with a display name that starts with 'A' including a count of returned objects": {{method: "GET",
+				path: "/v1.0/groups/" + finance + "/transitiveMembers/microsoft.graph.user?$count=true&$orderBy=displayName%20desc&$filter=startswith(displayName,%20'b')%20or%20startswith(displayName,%20'c')&$top=1",
+				headers: eventual, status: 200,
+				contains: []string{`$metadata#users"`, `"@odata.count":2`, carol}, absent: []string{bob + `"`}}},
+		},
+	},
+	{
 		page:     "group-delete-members.md",
 		examples: []string{"Example"},
 		cases: map[string][]exchange{

@@ -24,6 +24,18 @@ var castTypes = map[string]string{
 	"microsoft.graph.device": "#microsoft.graph.device", "microsoft.graph.servicePrincipal": "#microsoft.graph.servicePrincipal",
 }
 
+// castTypeOf is the @odata.type a cast segment names, in any case
+// (example 3 of List group transitive members casts to microsoft.graph.group
+// after a lower-cased transitivemembers), or "".
+func castTypeOf(cast string) string {
+	for name, typ := range castTypes {
+		if strings.EqualFold(name, cast) {
+			return typ
+		}
+	}
+	return ""
+}
+
 // relationIDs returns the ids in a group's members, owners or
 // transitiveMembers, in a stable order. Dynamic groups are evaluated.
 func (s *Server) relationIDs(g *Group, rel string) []string {
@@ -150,7 +162,7 @@ func (s *Server) listObjects(idsOf func(http.ResponseWriter, *http.Request) ([]s
 		}
 		castType := ""
 		if cast := r.PathValue("cast"); cast != "" {
-			if castType = castTypes[cast]; castType == "" {
+			if castType = castTypeOf(cast); castType == "" {
 				unknownRoute(w, r)
 				return
 			}

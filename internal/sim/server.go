@@ -76,7 +76,7 @@ type Server struct {
 
 	mu  sync.Mutex // guards t and everything reached from it
 	t   *tenant
-	mux *http.ServeMux
+	mux *routes
 
 	stats   *statsRecorder
 	buckets *throttle
@@ -113,7 +113,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 		opts.SaveDelay = 200 * time.Millisecond
 	}
 	s := &Server{
-		opts: opts, t: t, mux: http.NewServeMux(),
+		opts: opts, t: t, mux: newRoutes(),
 		stats: newStats(), tokens: newTokenStore(), cursors: map[string]*deltaCursor{},
 		rng: mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 	}
@@ -205,6 +205,7 @@ func isBeta(r *http.Request) bool { beta, _ := r.Context().Value(betaKey{}).(boo
 
 // serveLocked throttles, dispatches and records one request or batch item.
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
+	s.mux.canonical(r)
 	_, pattern := s.mux.Handler(r)
 	if pattern == batchRoute {
 		// The envelope costs nothing; each item is charged as it runs (Graph docs: JSON batching).

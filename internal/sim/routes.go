@@ -1,0 +1,76 @@
+package sim
+
+import (
+	"net/http"
+	"strings"
+)
+
+// routes is the emulator's ServeMux, which also remembers the literal
+// segments of the patterns it serves, so that a request can name them in
+// any case: Graph's resource and navigation names are case-insensitive
+// (Graph docs: List group transitive members, example 3 requests
+// /transitivemembers; OData URL conventions).
+type routes struct {
+	*http.ServeMux
+	segments map[string]string // lower case -> as registered
+	// opaque are the prefixes of patterns that end in {rest...}: what
+	// follows is a name of the caller's (a SharePoint path, a file),
+	// never rewritten.
+	opaque []string
+}
+
+func newRoutes() *routes {
+	return &routes{ServeMux: http.NewServeMux(), segments: map[string]string{}}
+}
+
+// HandleFunc registers the pattern and its literal segments.
+func (m *routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	_, path, _ := strings.Cut(pattern, " ")
+	if path == "" {
+		path = pattern
+	}
+	if strings.Contains(path, "{rest...}") {
+		prefix, _, _ := strings.Cut(path, "{")
+		m.opaque = append(m.opaque, prefix)
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg != "" && !strings.HasPrefix(seg, "{") && !strings.ContainsAny(seg, "@.") {
+			m.segments[strings.ToLower(seg)] = seg
+		}
+	}
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+// canonical rewrites a request's path segments that name a resource in
+// another case, and lower-cases its system query option names ($orderBy
+// is $orderby: Graph's examples use both).
+func (m *routes) canonical(r *http.Request) {
+	segs := strings.Split(r.URL.Path, "/")
+	changed := false
+	for _, prefix := range m.opaque {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			segs = nil
+		}
+	}
+	for i, seg := range segs {
+		if want, ok := m.segments[strings.ToLower(seg)]; ok && want != seg {
+			segs[i], changed = want, true
+		}
+	}
+	if changed {
+		r.URL.Path, r.URL.RawPath = strings.Join(segs, "/"), ""
+	}
+	if strings.Contains(r.URL.RawQuery, "$") || strings.Contains(r.URL.RawQuery, "%24") {
+		pairs := strings.Split(r.URL.RawQuery, "&")
+		for i, p := range pairs {
+			key, val, hasVal := strings.Cut(p, "=")
+			if (strings.HasPrefix(key, "$") || strings.HasPrefix(key, "%24")) && key != strings.ToLower(key) {
+				pairs[i] = strings.ToLower(key)
+				if hasVal {
+					pairs[i] += "=" + val
+				}
+			}
+		}
+		r.URL.RawQuery = strings.Join(pairs, "&")
+	}
+}
