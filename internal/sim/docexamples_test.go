@@ -21,7 +21,7 @@ type docPage struct {
 }
 
 // docPages are the pages audited so far, by area.
-var docPages = slices.Concat(memberPages, groupPages, userPages)
+var docPages = slices.Concat(memberPages, groupPages, userPages, memberOfPages)
 
 // memberPages are the pages of a group's members and owners.
 var memberPages = []docPage{
@@ -140,13 +140,13 @@ var memberPages = []docPage{
 			"Example 3: Use the microsoft.graph.group OData cast to get only members that are groups": {{method: "GET",
 				path: "/v1.0/groups/" + finance + "/transitivemembers/microsoft.graph.group?$count=true", headers: eventual, status: 200,
 				contains: []string{`"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#groups"`, `"@odata.count":1`, sales, `"displayName":"Sales"`},
-				absent: []string{alice}}},
+				absent:   []string{alice}}},
 			"Example 4: Use OData cast and $search to get membership in groups with display names that contain the letters 'tier' including a count of returned objects": {{method: "GET",
 				path: `/v1.0/groups/` + finance + `/transitiveMembers/microsoft.graph.user?$count=true&$orderBy=displayName&$search="displayName:car"&$select=displayName,id`, headers: eventual, status: 200,
 				contains: []string{`$metadata#users(displayName,id)"`, `"@odata.count":1`, carol}, absent: []string{bob}}},
 			// $orderBy, as the page writes it, orders: Carol before Bob.
 			"Example 5: Use OData cast and $filter to get user membership in groups with a display name that starts with 'A' including a count of returned objects": {{method: "GET",
-				path: "/v1.0/groups/" + finance + "/transitiveMembers/microsoft.graph.user?$count=true&$orderBy=displayName%20desc&$filter=startswith(displayName,%20'b')%20or%20startswith(displayName,%20'c')&$top=1",
+				path:    "/v1.0/groups/" + finance + "/transitiveMembers/microsoft.graph.user?$count=true&$orderBy=displayName%20desc&$filter=startswith(displayName,%20'b')%20or%20startswith(displayName,%20'c')&$top=1",
 				headers: eventual, status: 200,
 				contains: []string{`$metadata#users"`, `"@odata.count":2`, carol}, absent: []string{bob + `"`}}},
 		},

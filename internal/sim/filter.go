@@ -82,6 +82,14 @@ func lookup(path []string, props, vars map[string]any) any {
 		cur, path = v, path[1:]
 	}
 	for _, p := range path {
+		if p == "$count" {
+			// A collection's size: appRoleAssignments/$count gt 0
+			// (Graph docs: List a user's direct memberships, example 6).
+			if list, ok := cur.([]any); ok {
+				return float64(len(list))
+			}
+			return nil
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil

@@ -5,13 +5,14 @@ import (
 	"slices"
 )
 
-// memberOf and transitiveMemberOf on users and groups (Graph docs: List a
-// user's direct memberships; List a user's memberships (direct and
-// transitive); List group memberships). The emulated directory has groups
+// memberOf and transitiveMemberOf on users, groups and devices (Graph
+// docs: List a user's direct memberships; List a user's memberships
+// (direct and transitive); List memberOf, whose example 3 counts a
+// device's). The emulated directory has groups
 // only, no directory roles or administrative units, so the listings hold
 // groups; they page, cast and count as members do.
 func (s *Server) routeMemberOf() {
-	for _, kind := range []string{"users", "groups"} {
+	for _, kind := range []string{"users", "groups", "devices"} {
 		for _, rel := range []string{"memberOf", "transitiveMemberOf"} {
 			list := s.listMemberOf(kind, rel == "transitiveMemberOf")
 			base := "GET /v1.0/" + kind + "/{id}/" + rel
@@ -26,13 +27,21 @@ func (s *Server) routeMemberOf() {
 func (s *Server) listMemberOf(kind string, transitive bool) http.HandlerFunc {
 	return s.listObjects(func(w http.ResponseWriter, r *http.Request) ([]string, bool) {
 		var id string
-		if kind == "users" {
+		switch kind {
+		case "users":
 			u, ok := s.user(w, r)
 			if !ok {
 				return nil, false
 			}
 			id = u.ID
-		} else {
+		case "devices":
+			d, ok := s.t.devices[lower(r.PathValue("id"))]
+			if !ok {
+				notFound(w, r, r.PathValue("id"))
+				return nil, false
+			}
+			id = d.ID
+		default:
 			g, ok := s.group(w, r)
 			if !ok {
 				return nil, false

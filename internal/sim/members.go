@@ -190,7 +190,7 @@ func (s *Server) listObjects(idsOf func(http.ResponseWriter, *http.Request) ([]s
 			if !ok || (castType != "" && typ != castType) {
 				continue
 			}
-			p := propsOf(obj)
+			p := s.withAssignments(propsOf(obj), lq)
 			p["@odata.type"] = typ
 			all = append(all, p)
 		}

@@ -133,6 +133,26 @@ func (s *Server) deleteServicePrincipal(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// withAssignments adds to an object's properties the app role assignments
+// it holds as a principal, when lq's $filter names them: they are a
+// relationship, which only a filter reads (appRoleAssignments/$count).
+func (s *Server) withAssignments(props map[string]any, lq listQuery) map[string]any {
+	if !filterNames(lq, "appRoleAssignments") {
+		return props
+	}
+	id, _ := props["id"].(string)
+	held := []any{}
+	for _, sp := range s.t.sps {
+		for _, a := range sp.Assignments {
+			if strings.EqualFold(a.PrincipalID, id) {
+				held = append(held, s.assignmentBody(sp, a))
+			}
+		}
+	}
+	props["appRoleAssignments"] = held
+	return props
+}
+
 func (s *Server) assignmentBody(sp *ServicePrincipal, a AppRoleAssignment) map[string]any {
 	name := ""
 	if u := s.t.users[lower(a.PrincipalID)]; u != nil {

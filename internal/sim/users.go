@@ -86,7 +86,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	all := make([]map[string]any, 0, len(s.t.userOrder))
 	for _, id := range s.t.userOrder {
 		if !s.lagged(id) {
-			all = append(all, s.t.users[id].props())
+			all = append(all, s.withAssignments(s.t.users[id].props(), lq))
 		}
 	}
 	if selectsOrFilters(lq, "signInActivity") {
@@ -105,12 +105,14 @@ const signInActivityPageSize = 120
 
 // selectsOrFilters reports whether $select or $filter names prop.
 func selectsOrFilters(lq listQuery, prop string) bool {
-	if slices.Contains(lq.sel, prop) {
-		return true
-	}
+	return slices.Contains(lq.sel, prop) || filterNames(lq, prop)
+}
+
+// filterNames reports whether $filter names prop (a path's first step).
+func filterNames(lq listQuery, prop string) bool {
 	if lq.filter != nil {
 		for _, p := range odata.Properties(lq.filter) {
-			if len(p.Path) > 0 && p.Path[0] == prop {
+			if len(p.Path) > 0 && strings.EqualFold(p.Path[0], prop) {
 				return true
 			}
 		}
