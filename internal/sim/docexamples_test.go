@@ -2,6 +2,7 @@ package sim
 
 import (
 	"net/http/httptest"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -14,14 +15,14 @@ import (
 // covered example by example or not listed at all; the pages listed are
 // the audit's progress.
 type docPage struct {
-	page     string // the page's file name in microsoft-graph-docs (api-reference/v1.0/api)
+	page     string // the page's file in microsoft-graph-docs-contrib: a name in api-reference/v1.0/api, or a path from the root
 	examples []string
 	cases    map[string][]exchange
 	setup    func(*State) // what the examples need beyond the common fixture
 }
 
 // docPages are the pages audited so far, by area.
-var docPages = slices.Concat(memberPages, groupPages, userPages, memberOfPages)
+var docPages = slices.Concat(memberPages, groupPages, userPages, memberOfPages, batchPages)
 
 // memberPages are the pages of a group's members and owners.
 var memberPages = []docPage{
@@ -167,7 +168,7 @@ var memberPages = []docPage{
 // documentation pages listed in docPages, each page on a fresh tenant.
 func TestDocExamples(t *testing.T) {
 	for _, p := range docPages {
-		t.Run(strings.TrimSuffix(p.page, ".md"), func(t *testing.T) {
+		t.Run(strings.TrimSuffix(path.Base(p.page), ".md"), func(t *testing.T) {
 			if len(p.cases) != len(p.examples) {
 				t.Errorf("%d cases for the page's %d examples", len(p.cases), len(p.examples))
 			}

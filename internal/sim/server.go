@@ -121,7 +121,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 		s.saved, _ = json.Marshal(t.snapshot())
 	}
 	s.buckets = newThrottle(opts, len(t.users), opts.Now)
-	s.mux.HandleFunc("/", unknownRoute)
+	s.mux.HandleFunc("/", s.noRoute)
 	s.routeUsers()
 	s.routeDevices()
 	s.routeOrganization()
@@ -400,10 +400,42 @@ func (s *Server) Snapshot() *State {
 	return s.t.snapshot()
 }
 
-// unknownRoute answers what no endpoint family serves, with Graph's body.
+// unknownRoute answers what no endpoint family serves, with Graph's body:
+// "Resource not found for the segment" naming the last segment.
 func unknownRoute(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
-		fmt.Sprintf("Invalid request URL: %s %s", r.Method, r.URL.Path))
+	segs := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
+	writeError(w, r, http.StatusBadRequest, "BadRequest",
+		fmt.Sprintf("Resource not found for the segment '%s'.", segs[len(segs)-1]))
+}
+
+// noRoute answers a request no pattern serves. A path that another
+// method serves is 405, as Graph answers (the batching guide's example
+// response: "Specified HTTP method is not allowed for the request
+// target."); so is an action on a directory object that v1.0 does not
+// have (that example's POST /users/{id}/getPasswordSingleSignOnCredentials,
+// a beta action). Anything else is an unknown segment.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "/" && p != "" {
+			methodNotAllowed(w, r)
+			return
+		}
+	}
+	if segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/"); r.Method != http.MethodGet && len(segs) == 4 &&
+		(segs[1] == "users" || segs[1] == "groups") {
+		methodNotAllowed(w, r)
+		return
+	}
+	unknownRoute(w, r)
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, http.StatusMethodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
 }
 
 // newID returns a random version 4 UUID, as Graph object ids are.
