@@ -102,6 +102,8 @@ func (s *Server) getDeleted(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, r.PathValue("id"))
 		return
 	}
+	// Graph docs: Get deleted item: a directoryObject entity.
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#directoryObjects/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
 

@@ -241,7 +241,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := s.groupBody(r, g, lq)
-	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups" + lq.contextSelection() + "/$entity"
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups" + lq.contextSelection(body) + "/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
 

@@ -247,7 +247,7 @@ func window(lq listQuery, n int) (start, end int) {
 
 // writePage writes a page that is already cut out of a collection of total.
 func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context string, items []map[string]any, total int) {
-	context += lq.contextSelection()
+	context += lq.contextSelection(items...)
 	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + context, "value": items}
 	if lq.count && lq.skip == 0 {
 		body["@odata.count"] = total
@@ -260,17 +260,37 @@ func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context str
 	writeJSON(w, http.StatusOK, body)
 }
 
+// canonicalKey is the key of m that name names in any case (Graph's
+// $select is case-insensitive: List deleted items, example 2, selects
+// DisplayName and gets displayName), or name itself.
+func canonicalKey(m map[string]any, name string) string {
+	if _, ok := m[name]; ok {
+		return name
+	}
+	for k := range m {
+		if strings.EqualFold(k, name) {
+			return k
+		}
+	}
+	return name
+}
+
 // contextSelection is what @odata.context adds after the entity set for
 // $select: the properties selected, as asked, then each expanded one
 // with "()" (Graph docs: List group members, example 4:
 // $metadata#users(displayName,id); List groups, example 7:
-// $metadata#groups(id,assignedLicenses,members())). Without $select it
-// adds nothing.
-func (lq listQuery) contextSelection() string {
+// $metadata#groups(id,assignedLicenses,members())), spelled as sample,
+// an item of the answer, spells them. Without $select it adds nothing.
+func (lq listQuery) contextSelection(sample ...map[string]any) string {
 	if len(lq.sel) == 0 {
 		return ""
 	}
 	names := slices.Clone(lq.sel)
+	if len(sample) > 0 {
+		for i, n := range names {
+			names[i] = canonicalKey(sample[0], n)
+		}
+	}
 	for _, e := range lq.expand {
 		names = append(names, e.prop+"()")
 	}
@@ -291,7 +311,9 @@ func project(all map[string]any, sel, defaults []string) map[string]any {
 	}
 	out := make(map[string]any, len(keys)+2)
 	for _, k := range keys {
-		// Unset properties come back as explicit nulls (as Graph v1.0 answers).
+		// Unset properties come back as explicit nulls (as Graph v1.0
+		// answers), under their own spelling whatever case $select used.
+		k = canonicalKey(all, k)
 		out[k] = all[k]
 	}
 	out["id"] = all["id"]

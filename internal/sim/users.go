@@ -158,7 +158,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	}
 	body := project(u.props(), lq.sel, defaultUserProperties)
 	withoutUnsetExtensions(body)
-	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users" + lq.contextSelection() + "/$entity"
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users" + lq.contextSelection(body) + "/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
 
