@@ -31,6 +31,7 @@ var groupPages = []docPage{
 					contains: []string{`"code":"Request_UnsupportedQuery"`, "hasMembersWithLicenseErrors"}},
 				{method: "GET", path: "/v1.0/groups?$filter=hasMembersWithLicenseErrors+eq+true&$select=id,displayName", status: 200,
 					contains: []string{`$metadata#groups(id,displayName)"`, m365}, absent: []string{finance, "hasMembersWithLicenseErrors"}},
+				{method: "GET", path: "/v1.0/groups/" + m365 + "?$select=id,hasMembersWithLicenseErrors", status: 200, absent: []string{`"hasMembersWithLicenseErrors":`}},
 			},
 			"Example 3: Get only a count of groups": {{method: "GET", path: "/v1.0/groups/$count", headers: eventual, status: 200,
 				contains: []string{"4"}, header: map[string]string{"Content-Type": "text/plain"}}},

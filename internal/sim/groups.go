@@ -130,9 +130,6 @@ func referencedLagging(w http.ResponseWriter, r *http.Request) {
 // set, and the relations $expand asks for.
 func (s *Server) groupBody(r *http.Request, g *Group, lq listQuery) map[string]any {
 	body := project(g.props(), lq.sel, defaultGroupProperties)
-	// Filterable, never returned, even when selected (Graph docs: List
-	// groups: "not returned in the $select query").
-	delete(body, "hasMembersWithLicenseErrors")
 	if _, ok := lq.expanding("extensions"); ok {
 		body["extensions"] = extensionList(g.Extensions)
 	}

@@ -260,6 +260,11 @@ func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, context str
 	writeJSON(w, http.StatusOK, body)
 }
 
+// filterOnly are properties a $filter reads that no answer carries, even
+// when selected (Graph docs: List groups: hasMembersWithLicenseErrors "is
+// not returned in the $select query").
+var filterOnly = map[string]bool{"hasMembersWithLicenseErrors": true}
+
 // canonicalKey is the key of m that name names in any case (Graph's
 // $select is case-insensitive: List deleted items, example 2, selects
 // DisplayName and gets displayName), or name itself.
@@ -314,7 +319,9 @@ func project(all map[string]any, sel, defaults []string) map[string]any {
 		// Unset properties come back as explicit nulls (as Graph v1.0
 		// answers), under their own spelling whatever case $select used.
 		k = canonicalKey(all, k)
-		out[k] = all[k]
+		if !filterOnly[k] {
+			out[k] = all[k]
+		}
 	}
 	out["id"] = all["id"]
 	if t, ok := all["@odata.type"]; ok {
