@@ -192,10 +192,10 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 			"Unsupported or invalid query filter clause specified for property 'hasMembersWithLicenseErrors' of resource 'Group'.")
 		return
 	}
-	if _, members := lq.expanding("members"); members {
-		lq.top = min(lq.top, expandedPageSize)
-	} else if _, owners := lq.expanding("owners"); owners {
-		lq.top = min(lq.top, expandedPageSize)
+	for _, rel := range []string{"members", "owners"} {
+		if _, ok := lq.expanding(rel); ok {
+			lq.top = min(lq.top, expandedPageSize)
+		}
 	}
 	all := make([]map[string]any, 0, len(s.t.groupOrder))
 	for _, id := range s.t.groupOrder {

@@ -310,15 +310,17 @@ func encodeQuery(q url.Values) string {
 // project applies $select to an object's full property map, or returns
 // the default property set when there is no $select. id always comes back.
 func project(all map[string]any, sel, defaults []string) map[string]any {
-	keys := sel
-	if len(keys) == 0 {
+	keys, asked := sel, len(sel) > 0
+	if !asked {
 		keys = defaults
 	}
 	out := make(map[string]any, len(keys)+2)
 	for _, k := range keys {
 		// Unset properties come back as explicit nulls (as Graph v1.0
 		// answers), under their own spelling whatever case $select used.
-		k = canonicalKey(all, k)
+		if asked {
+			k = canonicalKey(all, k) // the defaults are spelled right
+		}
 		if !filterOnly[k] {
 			out[k] = all[k]
 		}

@@ -41,17 +41,17 @@ func (m *routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 	m.ServeMux.HandleFunc(pattern, h)
 }
 
-// canonical rewrites a request's path segments that name a resource in
-// another case, and lower-cases its system query option names ($orderBy
-// is $orderby: Graph's examples use both).
-func (m *routes) canonical(r *http.Request) {
-	segs := strings.Split(r.URL.Path, "/")
-	changed := false
+// canonicalPath rewrites a request's path segments that name a resource
+// in another case, and reports whether it changed anything. It is for a
+// request no route took: a served path is left as it is.
+func (m *routes) canonicalPath(r *http.Request) bool {
 	for _, prefix := range m.opaque {
 		if strings.HasPrefix(r.URL.Path, prefix) {
-			segs = nil
+			return false
 		}
 	}
+	segs := strings.Split(r.URL.Path, "/")
+	changed := false
 	for i, seg := range segs {
 		if want, ok := m.segments[strings.ToLower(seg)]; ok && want != seg {
 			segs[i], changed = want, true
@@ -60,17 +60,28 @@ func (m *routes) canonical(r *http.Request) {
 	if changed {
 		r.URL.Path, r.URL.RawPath = strings.Join(segs, "/"), ""
 	}
-	if strings.Contains(r.URL.RawQuery, "$") || strings.Contains(r.URL.RawQuery, "%24") {
-		pairs := strings.Split(r.URL.RawQuery, "&")
-		for i, p := range pairs {
-			key, val, hasVal := strings.Cut(p, "=")
-			if (strings.HasPrefix(key, "$") || strings.HasPrefix(key, "%24")) && key != strings.ToLower(key) {
-				pairs[i] = strings.ToLower(key)
-				if hasVal {
-					pairs[i] += "=" + val
-				}
+	return changed
+}
+
+// canonicalQuery lower-cases the system query option names ($orderBy is
+// $orderby: Graph's examples use both).
+func canonicalQuery(r *http.Request) {
+	raw := r.URL.RawQuery
+	if !strings.Contains(raw, "$") && !strings.Contains(raw, "%24") {
+		return
+	}
+	pairs := strings.Split(raw, "&")
+	changed := false
+	for i, p := range pairs {
+		key, val, hasVal := strings.Cut(p, "=")
+		if (strings.HasPrefix(key, "$") || strings.HasPrefix(key, "%24")) && key != strings.ToLower(key) {
+			pairs[i], changed = strings.ToLower(key), true
+			if hasVal {
+				pairs[i] += "=" + val
 			}
 		}
+	}
+	if changed {
 		r.URL.RawQuery = strings.Join(pairs, "&")
 	}
 }

@@ -205,8 +205,11 @@ func isBeta(r *http.Request) bool { beta, _ := r.Context().Value(betaKey{}).(boo
 
 // serveLocked throttles, dispatches and records one request or batch item.
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
-	s.mux.canonical(r)
+	canonicalQuery(r)
 	_, pattern := s.mux.Handler(r)
+	if pattern == "/" && s.mux.canonicalPath(r) {
+		_, pattern = s.mux.Handler(r)
+	}
 	if pattern == batchRoute {
 		// The envelope costs nothing; each item is charged as it runs (Graph docs: JSON batching).
 		s.handle(&statusWriter{ResponseWriter: w, status: http.StatusOK}, r)
