@@ -14,6 +14,21 @@ import (
 // entrasync's ownership (the tenant is the state: no state file).
 const MarkerExtension = "dev.entrasync"
 
+// OpenExtension is the body of a request that creates or updates an open
+// extension. Both name the extension, and an update replaces every
+// property: Graph deletes the ones a PATCH leaves out ("Update open
+// extension": to update any property, specify all of them). So whoever
+// writes an extension sends all of its fields, every time.
+func OpenExtension(name string, fields map[string]any) map[string]any {
+	body := make(map[string]any, len(fields)+2)
+	for k, v := range fields {
+		body[k] = v
+	}
+	body["@odata.type"] = "microsoft.graph.openTypeExtension"
+	body["extensionName"] = name
+	return body
+}
+
 // Marker says which address a group is bound to and which commit's
 // declared state was last applied to it.
 type Marker struct {

@@ -180,14 +180,10 @@ func (b *Backend) steps(i int, op entra.Op) []*step {
 		// A marker is updated, and created when that answers 404; a new
 		// group's is created, and updated when that answers 409 (an
 		// earlier attempt's POST that did arrive).
-		fields := op.Marker.Fields()
+		body := entra.OpenExtension(entra.MarkerExtension, op.Marker.Fields())
 		path := g + "/extensions/" + entra.MarkerExtension
-		create := map[string]any{"@odata.type": "microsoft.graph.openTypeExtension", "extensionName": entra.MarkerExtension}
-		for k, v := range fields {
-			create[k] = v
-		}
-		post := func() *step { return one(b.body(abstractions.POST, g+"/extensions", create), nil, answer(never)) }
-		patch := func() *step { return one(b.body(abstractions.PATCH, path, fields), nil, answer(never)) }
+		post := func() *step { return one(b.body(abstractions.POST, g+"/extensions", body), nil, answer(never)) }
+		patch := func() *step { return one(b.body(abstractions.PATCH, path, body), nil, answer(never)) }
 		if op.NewMarker {
 			return []*step{fallback(post(), func(e *graphError) bool { return e.Status == 409 }, patch)}
 		}

@@ -214,10 +214,7 @@ func (l *Lease) try(ctx context.Context) (*record, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		now := l.o.Now()
 		mine := record{Holder: l.self, Since: now, Until: now.Add(l.o.TTL)}
-		body := mine.fields()
-		body["@odata.type"] = "microsoft.graph.openTypeExtension"
-		body["extensionName"] = l.name
-		err := l.write(ctx, "POST", l.in, body)
+		err := l.write(ctx, "POST", l.in, entra.OpenExtension(l.name, mine.fields()))
 		if err == nil {
 			l.since = now
 			return nil, nil
@@ -301,7 +298,9 @@ func (l *Lease) renew(ctx context.Context) {
 		}
 		now := l.o.Now()
 		next := record{Holder: l.self, Since: l.since, Until: now.Add(l.o.TTL)}
-		_ = l.write(ctx, "PATCH", l.path, map[string]any{"until": next.fields()["until"]})
+		// The whole record: an update replaces the extension, so one
+		// that named the new end alone would erase the holder.
+		_ = l.write(ctx, "PATCH", l.path, entra.OpenExtension(l.name, next.fields()))
 	}
 }
 

@@ -178,8 +178,14 @@ func TestRenewal(t *testing.T) {
 	}
 	until := f.Document(path)["until"]
 	time.Sleep(40 * time.Millisecond) // past a renewal (every 10 ms)
-	if f.Document(path)["until"] == until {
+	renewed := f.Document(path)
+	if renewed["until"] == until {
 		t.Fatal("the lease was not renewed")
+	}
+	// An update replaces an open extension whole: a renewal that sent
+	// the new end alone would leave a lock that names nobody.
+	if got := parse(renewed); got.Holder != holder("r1", 10) || got.Since.IsZero() {
+		t.Fatalf("after renewal the lock reads %+v", got)
 	}
 	// Another run takes the lock over (as after this one stalled past
 	// its lease): the next renewal gives the run up, and writes nothing.

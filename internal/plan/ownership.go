@@ -301,10 +301,9 @@ func (o *Ownership) change(after []Claim, st Stamp) (*ObjectChange, error) {
 	}
 	claimed = sortedClaims(claimed)
 	// write is the request that writes body: the first creates the record.
-	write := func(body map[string]any) entra.Request {
+	write := func(fields map[string]any) entra.Request {
+		body := entra.OpenExtension(OwnershipExtension+o.configuration, fields)
 		if o.live == nil && len(c.Steps) == 0 {
-			body["@odata.type"] = "microsoft.graph.openTypeExtension"
-			body["extensionName"] = OwnershipExtension + o.configuration
 			return entra.Request{Method: "POST", Path: OwnershipRecords(o.tenant), Body: body}
 		}
 		return entra.Request{Method: "PATCH", Path: path, Body: body}

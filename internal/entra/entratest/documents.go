@@ -78,7 +78,8 @@ func (f *Fake) Collection(_ context.Context, path string) ([]entra.Document, err
 }
 
 // request applies an OpRequest: PUT stores, PATCH replaces the properties
-// given, DELETE removes (an absent document is success), POST adds a
+// given (an open extension's PATCH replaces them all, as Graph's does),
+// DELETE removes (an absent document is success), POST adds a
 // document under its CollectionKey property and answers with it.
 func (f *Fake) request(r *entra.Request) (entra.Document, error) {
 	if r.Method == "POST" {
@@ -121,6 +122,13 @@ func (f *Fake) write(r *entra.Request) error {
 		if !ok {
 			return fmt.Errorf("entratest: %s does not exist: %w", r.Path, entra.ErrNotFound)
 		}
+		if isExtension(r.Path) {
+			if name, _ := r.Body["extensionName"].(string); name == "" {
+				return fmt.Errorf("entratest: PATCH %s does not name the extension", r.Path)
+			}
+			f.docs[r.Path] = maps.Clone(r.Body)
+			break
+		}
 		maps.Copy(d, r.Body)
 	case "DELETE":
 		for p := range f.docs {
@@ -133,4 +141,10 @@ func (f *Fake) write(r *entra.Request) error {
 		return fmt.Errorf("entratest: method %s", r.Method)
 	}
 	return nil
+}
+
+// isExtension reports whether a path names one open extension.
+func isExtension(path string) bool {
+	i := strings.LastIndex(path, "/extensions/")
+	return i >= 0 && !strings.Contains(path[i+len("/extensions/"):], "/")
 }
