@@ -76,8 +76,8 @@ func TestOrganizationExtensions(t *testing.T) {
 			contains: []string{`"extensionName":"dev.entrasync.objects.x"`}},
 		{name: "expand", method: "GET", path: "/v1.0/organization?$expand=extensions", status: 200,
 			contains: []string{`"extensions":[{`, `"objects":["a"]`}},
-		{name: "too large", method: "PATCH", path: org + "/dev.entrasync.objects.x", body: `{"objects":["` + strings.Repeat("x", 2100) + `"]}`, status: 413},
-		{name: "patch", method: "PATCH", path: org + "/dev.entrasync.objects.x", body: `{"objects":["b"]}`, status: 204},
+		{name: "too large", method: "PATCH", path: org + "/dev.entrasync.objects.x", body: `{"extensionName":"dev.entrasync.objects.x","objects":["` + strings.Repeat("x", 2100) + `"]}`, status: 413},
+		{name: "patch", method: "PATCH", path: org + "/dev.entrasync.objects.x", body: `{"extensionName":"dev.entrasync.objects.x","objects":["b"]}`, status: 204},
 		{name: "get", method: "GET", path: org + "/dev.entrasync.objects.x", status: 200, contains: []string{`"objects":["b"]`}},
 		{name: "another organization", method: "GET", path: "/v1.0/organization/" + fabrikam + "/extensions", status: 404},
 		// Get organization (organization-get): by id, with $select.

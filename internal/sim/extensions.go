@@ -57,9 +57,19 @@ func extensionBody(name string, props map[string]any) map[string]any {
 }
 
 func extensionList(exts map[string]map[string]any) []map[string]any {
+	return expandedExtensions(exts, expansion{})
+}
+
+// expandedExtensions is an object's open extensions as $expand embeds
+// them: those its nested $filter keeps (on the id, which for a directory
+// object is the extension's name).
+func expandedExtensions(exts map[string]map[string]any, e expansion) []map[string]any {
 	list := []map[string]any{}
 	for _, name := range slices.Sorted(maps.Keys(exts)) {
-		list = append(list, extensionBody(name, exts[name]))
+		body := extensionBody(name, exts[name])
+		if e.filter == nil || match(e.filter, body, nil) {
+			list = append(list, body)
+		}
 	}
 	return list
 }
@@ -128,30 +138,40 @@ func (s *Server) createExtension(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, body)
 }
 
-func (s *Server) extension(w http.ResponseWriter, r *http.Request) (map[string]map[string]any, string, bool) {
-	exts, _, ok := s.extensions(w, r)
+// extension finds the extension the request names, with its
+// @odata.context prefix.
+func (s *Server) extension(w http.ResponseWriter, r *http.Request) (exts map[string]map[string]any, name, context string, ok bool) {
+	all, context, ok := s.extensions(w, r)
 	if !ok {
-		return nil, "", false
+		return nil, "", "", false
 	}
-	name := r.PathValue("name")
-	if _, ok := (*exts)[name]; !ok {
+	name = r.PathValue("name")
+	if _, ok := (*all)[name]; !ok {
 		writeError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "The extension '"+name+"' was not found.")
-		return nil, "", false
+		return nil, "", "", false
 	}
-	return *exts, name, true
+	return *all, name, context, true
 }
 
 func (s *Server) getExtension(w http.ResponseWriter, r *http.Request) {
-	exts, name, ok := s.extension(w, r)
-	if ok {
-		writeJSON(w, http.StatusOK, extensionBody(name, exts[name]))
+	exts, name, ctx, ok := s.extension(w, r)
+	if !ok {
+		return
 	}
+	body := extensionBody(name, exts[name])
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#" + ctx + "/extensions/$entity"
+	writeJSON(w, http.StatusOK, body)
 }
 
-// updateExtension is PATCH: properties given replace those stored;
-// null removes one. 204.
+// updateExtension is PATCH, which replaces the extension's data with the
+// body's: a property left out is deleted, one sent as null keeps its name
+// with no data ("Update open extension", request body; CLI for Microsoft
+// 365 re-sends every property for users, groups, devices and the
+// organization for that reason). The body must name the extension. It
+// answers 204, as every directory object's PATCH does; the page shows
+// 200 with the extension, for Outlook items only.
 func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
-	exts, name, ok := s.extension(w, r)
+	exts, name, _, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
@@ -159,19 +179,16 @@ func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	_, props := extensionInput(in)
-	next := maps.Clone(exts[name])
-	for k, v := range props {
-		if v == nil {
-			delete(next, k)
-		} else {
-			next[k] = v
-		}
-	}
-	if tooLarge(w, r, next) {
+	named, props := extensionInput(in)
+	if named == "" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+			"The request body must carry the extension's extensionName and @odata.type.")
 		return
 	}
-	exts[name] = next
+	if tooLarge(w, r, props) {
+		return
+	}
+	exts[name] = props
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -180,7 +197,7 @@ func (s *Server) deleteExtension(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	exts, name, ok := s.extension(w, r)
+	exts, name, _, ok := s.extension(w, r)
 	if ok {
 		delete(exts, name)
 		if len(exts) == 0 {

@@ -130,8 +130,8 @@ func referencedLagging(w http.ResponseWriter, r *http.Request) {
 // set, and the relations $expand asks for.
 func (s *Server) groupBody(r *http.Request, g *Group, lq listQuery) map[string]any {
 	body := project(g.props(), lq.sel, defaultGroupProperties)
-	if _, ok := lq.expanding("extensions"); ok {
-		body["extensions"] = extensionList(g.Extensions)
+	if e, ok := lq.expanding("extensions"); ok {
+		body["extensions"] = expandedExtensions(g.Extensions, e)
 	}
 	for _, rel := range []string{"members", "owners"} {
 		if e, ok := lq.expanding(rel); ok {

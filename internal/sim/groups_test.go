@@ -105,9 +105,13 @@ func TestGroupsConformance(t *testing.T) {
 			contains: []string{`"extensionName":"dev.entrasync"`, `"address":"groups.finance"`}},
 		{name: "create it twice", method: "POST", path: "/v1.0/groups/" + finance + "/extensions", status: 409,
 			body: `{"@odata.type":"microsoft.graph.openTypeExtension","extensionName":"dev.entrasync"}`},
-		{name: "patch extension", method: "PATCH", path: "/v1.0/groups/" + finance + "/extensions/dev.entrasync", body: `{"commit":"def"}`, status: 204},
+		// An update replaces: what it leaves out is gone, what it sends
+		// as null stays, with no data.
+		{name: "patch extension", method: "PATCH", path: "/v1.0/groups/" + finance + "/extensions/dev.entrasync",
+			body: `{"@odata.type":"microsoft.graph.openTypeExtension","extensionName":"dev.entrasync","commit":"def","mode":null}`, status: 204},
+		{name: "patch without its name", method: "PATCH", path: "/v1.0/groups/" + finance + "/extensions/dev.entrasync", body: `{"commit":"xyz"}`, status: 400},
 		{name: "get extension", method: "GET", path: "/v1.0/groups/" + finance + "/extensions/dev.entrasync", status: 200,
-			contains: []string{`"commit":"def"`, `"address":"groups.finance"`}},
+			contains: []string{`"commit":"def"`, `"mode":null`}, absent: []string{"address", "xyz"}},
 		{name: "expand extensions on list", method: "GET", path: "/v1.0/groups?$select=id&$expand=extensions", status: 200,
 			contains: []string{`"extensions":[{`, `"commit":"def"`}},
 		{name: "delete extension", method: "DELETE", path: "/v1.0/groups/" + finance + "/extensions/dev.entrasync", status: 204},

@@ -64,10 +64,10 @@ func (s *Server) listOrganization(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items := selectItems(lq, []map[string]any{s.organization()}, organizationProperties)
-	if _, ok := lq.expanding("extensions"); ok && len(items) == 1 {
+	if e, ok := lq.expanding("extensions"); ok && len(items) == 1 {
 		// The organization supports open extensions like a group does
 		// ($expand=extensions on a GET).
-		items[0]["extensions"] = extensionList(s.t.orgExtensions)
+		items[0]["extensions"] = expandedExtensions(s.t.orgExtensions, e)
 	}
 	page(w, r, lq, "organization", items)
 }

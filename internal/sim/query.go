@@ -27,10 +27,12 @@ type listQuery struct {
 }
 
 // expansion is one item of $expand: a navigation property and the
-// $select nested in it, as in members($select=id,displayName).
+// options nested in it, as in members($select=id,displayName) or
+// extensions($filter=id eq 'Com.Contoso.Referral').
 type expansion struct {
-	prop string
-	sel  []string
+	prop   string
+	sel    []string
+	filter odata.Expr // open extensions only
 }
 
 // expanding returns the $expand item for prop.
@@ -151,7 +153,9 @@ func parseList(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 // nested $select, and one level of expansion (Graph's known issues: "Some
 // limitations apply to query parameters", $expand on relationships of
 // directory objects; the property's documentation: "Supports $expand
-// including nested $select").
+// including nested $select"). Open extensions take a nested $filter
+// instead, on their id (Get open extension: "a known resource instance
+// expanded with a matching extension").
 func parseExpansion(item string) (expansion, string) {
 	name, nested, hasNested := strings.Cut(strings.TrimSpace(item), "(")
 	e := expansion{prop: strings.TrimSpace(name)}
@@ -170,6 +174,12 @@ func parseExpansion(item string) (expansion, string) {
 			for _, p := range strings.Split(val, ",") {
 				e.sel = append(e.sel, strings.TrimSpace(p))
 			}
+		case key == "$filter" && e.prop == "extensions":
+			f, err := odata.Parse(val)
+			if err != nil {
+				return e, "Invalid filter clause in $expand of 'extensions': " + err.Error()
+			}
+			e.filter = f
 		default:
 			return e, "Query option '" + key + "' is not allowed inside $expand of '" + e.prop + "'; only $select is."
 		}

@@ -42,16 +42,21 @@ func (m *routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 }
 
 // canonicalPath rewrites a request's path segments that name a resource
-// in another case, and reports whether it changed anything. It is for a
-// request no route took: a served path is left as it is.
+// in another case, drops a trailing slash (Get open extension, request 2,
+// ends its path with one), and reports whether it changed anything. It is
+// for a request no route took: a served path is left as it is.
 func (m *routes) canonicalPath(r *http.Request) bool {
 	for _, prefix := range m.opaque {
 		if strings.HasPrefix(r.URL.Path, prefix) {
 			return false
 		}
 	}
+	trimmed := strings.TrimRight(r.URL.Path, "/")
+	changed := trimmed != r.URL.Path && trimmed != ""
+	if changed {
+		r.URL.Path = trimmed
+	}
 	segs := strings.Split(r.URL.Path, "/")
-	changed := false
 	for i, seg := range segs {
 		if want, ok := m.segments[strings.ToLower(seg)]; ok && want != seg {
 			segs[i], changed = want, true
