@@ -193,14 +193,59 @@ func partnerBody(p *Partner) map[string]any {
 	return body
 }
 
-func (s *Server) listPartners(w http.ResponseWriter, r *http.Request) {
+// partnerQuery reads a partner request's query options: $select, and
+// $expand of identitySynchronization (List partners, example 2).
+func partnerQuery(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 	lq, ok := parseList(w, r)
+	if !ok {
+		return lq, false
+	}
+	if msg := unsupportedExpand(lq.expand, []string{"identitySynchronization"}); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", msg)
+		return lq, false
+	}
+	return lq, true
+}
+
+// partnerView is a partner as a response carries it: $select applied, the
+// identity-sync policy
+// embedded when $expand asks for it, null when there is none.
+func partnerView(p *Partner, lq listQuery) map[string]any {
+	body := selectOnly(partnerBody(p), lq.sel)
+	if _, ok := lq.expanding("identitySynchronization"); ok {
+		var policy map[string]any
+		if p.IdentitySynchronization != nil {
+			policy = maps.Clone(p.IdentitySynchronization)
+		}
+		body["identitySynchronization"] = policy
+	}
+	return body
+}
+
+// selectOnly applies $select to a policy object, which has no id for
+// project to add; all when nothing is selected.
+func selectOnly(all map[string]any, sel []string) map[string]any {
+	if len(sel) == 0 {
+		return all
+	}
+	out := make(map[string]any, len(sel))
+	for _, k := range sel {
+		k = canonicalKey(all, k)
+		out[k] = all[k]
+	}
+	return out
+}
+
+func (s *Server) listPartners(w http.ResponseWriter, r *http.Request) {
+	lq, ok := partnerQuery(w, r)
 	if !ok {
 		return
 	}
 	items := []map[string]any{}
 	for _, p := range s.t.crossTenant.Partners {
-		items = append(items, partnerBody(p))
+		if lq.keeps(partnerBody(p)) {
+			items = append(items, partnerView(p, lq))
+		}
 	}
 	page(w, r, lq, "policies/crossTenantAccessPolicy/partners", items)
 }
@@ -249,11 +294,17 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) {
-	if p, ok := s.partner(w, r); ok {
-		body := partnerBody(p)
-		body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#policies/crossTenantAccessPolicy/partners/$entity"
-		writeJSON(w, http.StatusOK, body)
+	p, ok := s.partner(w, r)
+	if !ok {
+		return
 	}
+	lq, ok := partnerQuery(w, r)
+	if !ok {
+		return
+	}
+	body := partnerView(p, lq)
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#policies/crossTenantAccessPolicy/partners" + lq.contextSelection(body) + "/$entity"
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) patchPartner(w http.ResponseWriter, r *http.Request) {
@@ -347,7 +398,12 @@ func (s *Server) getIdentitySync(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body := maps.Clone(p.IdentitySynchronization)
+	// $select, which the page supports.
+	lq, ok := parseList(w, r)
+	if !ok {
+		return
+	}
+	body := selectOnly(maps.Clone(p.IdentitySynchronization), lq.sel)
 	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#policies/crossTenantAccessPolicy/partners('" + p.tenantID() + "')/identitySynchronization/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
