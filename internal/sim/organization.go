@@ -28,8 +28,13 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// organizationProperties are what the emulator holds of the organization.
-var organizationProperties = []string{"id", "displayName", "verifiedDomains"}
+// organizationProperties are the organization's default property set, as
+// List and Get organization answer it. What the emulator knows nothing of
+// (addresses, plans, notification contacts) comes back null or empty.
+var organizationProperties = []string{"id", "deletedDateTime", "businessPhones", "city", "country", "countryLetterCode",
+	"displayName", "marketingNotificationEmails", "onPremisesLastSyncDateTime", "onPremisesSyncEnabled", "postalCode",
+	"preferredLanguage", "securityComplianceNotificationMails", "securityComplianceNotificationPhones", "state", "street",
+	"technicalNotificationMails", "tenantType", "assignedPlans", "provisionedPlans", "verifiedDomains"}
 
 // initialDomain is the tenant's onmicrosoft.com domain, which every
 // tenant has beside its custom ones: contoso.com's is
@@ -48,10 +53,19 @@ func (t *tenant) verifiedDomain(domain string) bool {
 func (s *Server) organization() map[string]any {
 	domains := []any{}
 	if s.t.domain != "" {
-		domains = append(domains, map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed"},
-			map[string]any{"name": s.t.initialDomain(), "isDefault": false, "isInitial": true, "type": "Managed"})
+		const capabilities = "Email, OfficeCommunicationsOnline"
+		domains = append(domains,
+			map[string]any{"name": s.t.domain, "isDefault": true, "isInitial": false, "type": "Managed", "capabilities": capabilities},
+			map[string]any{"name": s.t.initialDomain(), "isDefault": false, "isInitial": true, "type": "Managed", "capabilities": capabilities})
 	}
-	return map[string]any{"id": s.t.id, "displayName": s.t.domain, "verifiedDomains": domains}
+	org := map[string]any{"id": s.t.id, "displayName": s.t.domain, "verifiedDomains": domains,
+		// A workforce tenant; the emulator refuses B2C-only users too.
+		"tenantType": "AAD", "onPremisesSyncEnabled": nil}
+	for _, list := range []string{"businessPhones", "marketingNotificationEmails", "securityComplianceNotificationMails",
+		"securityComplianceNotificationPhones", "technicalNotificationMails", "assignedPlans", "provisionedPlans"} {
+		org[list] = []any{}
+	}
+	return org
 }
 
 func (s *Server) listOrganization(w http.ResponseWriter, r *http.Request) {

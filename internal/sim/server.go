@@ -207,7 +207,7 @@ func isBeta(r *http.Request) bool { beta, _ := r.Context().Value(betaKey{}).(boo
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
 	canonicalQuery(r)
 	_, pattern := s.mux.Handler(r)
-	if pattern == "/" && s.mux.canonicalPath(r) {
+	if pattern == "/" && (s.mux.canonicalPath(r) || s.alternateKey(r)) {
 		_, pattern = s.mux.Handler(r)
 	}
 	if pattern == batchRoute {

@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Service principals and their app role assignments (Graph v1.0:
@@ -11,15 +14,35 @@ import (
 // serviceprincipal-list-approleassignedto, serviceprincipal-delete-approleassignedto).
 // Member references by app and entrasync's cross-tenant sync jobs read them.
 
-var defaultServicePrincipalProperties = []string{"id", "appId", "displayName", "tags", "appRoles",
-	"appRoleAssignmentRequired", "applicationTemplateId", "servicePrincipalType"}
+// defaultServicePrincipalProperties are the default property set (List and
+// Get servicePrincipal responses).
+var defaultServicePrincipalProperties = []string{"id", "deletedDateTime", "accountEnabled", "addIns", "alternativeNames",
+	"appDisplayName", "appId", "applicationTemplateId", "appOwnerOrganizationId", "appRoleAssignmentRequired", "appRoles",
+	"description", "disabledByMicrosoftStatus", "displayName", "homepage", "info", "keyCredentials", "loginUrl", "logoutUrl",
+	"notes", "notificationEmailAddresses", "oauth2PermissionScopes", "passwordCredentials", "preferredSingleSignOnMode",
+	"publisherName", "replyUrls", "resourceSpecificApplicationPermissions", "servicePrincipalNames", "servicePrincipalType",
+	"signInAudience", "tags", "tokenEncryptionKeyId", "verifiedPublisher"}
 
-// AppRoleAssignment assigns a user or group to a service principal.
+// writableServicePrincipal are the properties Update servicePrincipal
+// takes besides displayName and tags, which the emulator keeps apart.
+var writableServicePrincipal = []string{"accountEnabled", "addIns", "alternativeNames", "appRoleAssignmentRequired", "appRoles",
+	"customSecurityAttributes", "description", "homepage", "keyCredentials", "loginUrl", "logoutUrl", "notes",
+	"notificationEmailAddresses", "oauth2PermissionScopes", "preferredSingleSignOnMode", "replyUrls",
+	"servicePrincipalNames", "tokenEncryptionKeyId"}
+
+// defaultAppRole is the role an assignment names when the resource
+// declares none: access to the application itself (appRoleAssignment:
+// "the default app role ID").
+const defaultAppRole = "00000000-0000-0000-0000-000000000000"
+
+// AppRoleAssignment assigns a user, group or service principal to a
+// service principal.
 type AppRoleAssignment struct {
-	ID            string `json:"id"`
-	PrincipalID   string `json:"principalId"`
-	PrincipalType string `json:"principalType"`
-	AppRoleID     string `json:"appRoleId"`
+	ID              string `json:"id"`
+	PrincipalID     string `json:"principalId"`
+	PrincipalType   string `json:"principalType"`
+	AppRoleID       string `json:"appRoleId"`
+	CreatedDateTime string `json:"createdDateTime,omitempty"`
 }
 
 func (s *Server) routeServicePrincipals() {
@@ -30,6 +53,30 @@ func (s *Server) routeServicePrincipals() {
 	s.mux.HandleFunc("GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", s.listAssignments)
 	s.mux.HandleFunc("POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo", s.assign)
 	s.mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment}", s.unassign)
+}
+
+// byAppID is a service principal addressed by its alternate key, as
+// /servicePrincipals(appId='…') (Get, Update servicePrincipal, and the
+// appRoleAssignedTo pages: "using either its id or appId").
+var byAppID = regexp.MustCompile(`^/v1\.0/servicePrincipals\(appId='([^']*)'\)(/.*)?$`)
+
+// alternateKey rewrites a path that names a service principal by appId to
+// the one that names it by id, and reports whether it did. An appId no
+// service principal has is left in the id's place, to be answered 404.
+func (s *Server) alternateKey(r *http.Request) bool {
+	m := byAppID.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		return false
+	}
+	id := m[1]
+	for _, sp := range s.t.sps {
+		if strings.EqualFold(sp.AppID, m[1]) {
+			id = sp.ID
+			break
+		}
+	}
+	r.URL.Path, r.URL.RawPath = "/v1.0/servicePrincipals/"+id+m[2], ""
+	return true
 }
 
 func (sp *ServicePrincipal) props() map[string]any {
@@ -44,9 +91,18 @@ func (sp *ServicePrincipal) props() map[string]any {
 	for _, t := range sp.Tags {
 		tags = append(tags, t)
 	}
-	return map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": sp.DisplayName, "tags": tags, "appRoles": roles,
-		"appRoleAssignmentRequired": sp.AppRoleID != "", "applicationTemplateId": nullIfEmpty(sp.TemplateID),
-		"servicePrincipalType": "Application"}
+	props := map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": sp.DisplayName, "appDisplayName": sp.DisplayName,
+		"tags": tags, "appRoles": roles, "appRoleAssignmentRequired": sp.AppRoleID != "", "applicationTemplateId": nullIfEmpty(sp.TemplateID),
+		"servicePrincipalType": "Application", "accountEnabled": true, "servicePrincipalNames": []any{sp.AppID},
+		"signInAudience":    "AzureADMyOrg",
+		"info":              map[string]any{"termsOfServiceUrl": nil, "supportUrl": nil, "privacyStatementUrl": nil, "marketingUrl": nil, "logoUrl": nil},
+		"verifiedPublisher": map[string]any{"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil}}
+	for _, list := range []string{"addIns", "alternativeNames", "keyCredentials", "notificationEmailAddresses", "oauth2PermissionScopes",
+		"passwordCredentials", "replyUrls", "resourceSpecificApplicationPermissions"} {
+		props[list] = []any{}
+	}
+	maps.Copy(props, sp.Properties)
+	return props
 }
 
 func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request) {
@@ -95,30 +151,100 @@ func (s *Server) getServicePrincipal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := project(sp.props(), lq.sel, defaultServicePrincipalProperties)
-	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity"
+	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals" + lq.contextSelection(body) + "/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
 
-// patchServicePrincipal updates tags and displayName; 204.
+// patchServicePrincipal is 204. Custom security attributes merge by
+// attribute, a null removing one (Graph: custom security attribute
+// examples, "remove an assignment"); other properties are replaced. A
+// property the type has not, or cannot be written, is refused.
 func (s *Server) patchServicePrincipal(w http.ResponseWriter, r *http.Request) {
 	sp, ok := s.servicePrincipal(w, r)
 	if !ok {
 		return
 	}
-	var in struct {
-		Tags        *[]string `json:"tags"`
-		DisplayName *string   `json:"displayName"`
-	}
+	var in map[string]any
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	if in.Tags != nil {
-		sp.Tags = *in.Tags
+	var tags []string
+	for k, v := range in {
+		switch {
+		case k == "displayName":
+			if _, ok := v.(string); !ok {
+				writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'displayName' of resource 'ServicePrincipal'.")
+				return
+			}
+		case k == "tags":
+			list, ok := v.([]any)
+			for _, t := range list {
+				str, isString := t.(string)
+				ok = ok && isString
+				tags = append(tags, str)
+			}
+			if !ok {
+				writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'tags' of resource 'ServicePrincipal'.")
+				return
+			}
+		case !slices.Contains(writableServicePrincipal, k):
+			writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Property '"+k+"' is read-only or does not exist on type 'microsoft.graph.servicePrincipal'.")
+			return
+		}
 	}
-	if in.DisplayName != nil {
-		sp.DisplayName = *in.DisplayName
+	if v, ok := in["displayName"].(string); ok {
+		sp.DisplayName = v
+	}
+	if _, ok := in["tags"]; ok {
+		sp.Tags = tags
+	}
+	for k, v := range in {
+		if k == "displayName" || k == "tags" {
+			continue
+		}
+		if sp.Properties == nil {
+			sp.Properties = map[string]any{}
+		}
+		if k == "customSecurityAttributes" {
+			v = mergeAttributes(sp.Properties[k], v)
+		}
+		sp.Properties[k] = v
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// mergeAttributes applies a PATCH of customSecurityAttributes: attribute
+// sets merge attribute by attribute, null removes an attribute.
+func mergeAttributes(current, patch any) any {
+	have, _ := current.(map[string]any)
+	sets, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	out := map[string]any{}
+	for name, set := range have {
+		m, _ := set.(map[string]any)
+		out[name] = maps.Clone(m)
+	}
+	for name, set := range sets {
+		attrs, ok := set.(map[string]any)
+		if !ok {
+			continue
+		}
+		merged, _ := out[name].(map[string]any)
+		if merged == nil {
+			merged = map[string]any{}
+		}
+		for k, v := range attrs {
+			if v == nil {
+				delete(merged, k)
+			} else {
+				merged[k] = v
+			}
+		}
+		out[name] = merged
+	}
+	return out
 }
 
 // deleteServicePrincipal is 204; its assignments and synchronization jobs
@@ -159,9 +285,12 @@ func (s *Server) assignmentBody(sp *ServicePrincipal, a AppRoleAssignment) map[s
 		name = u.DisplayName
 	} else if g := s.t.groups[lower(a.PrincipalID)]; g != nil {
 		name = g.DisplayName
+	} else if client := s.t.sps[lower(a.PrincipalID)]; client != nil {
+		name = client.DisplayName
 	}
 	return map[string]any{"id": a.ID, "appRoleId": a.AppRoleID, "principalId": a.PrincipalID, "principalType": a.PrincipalType,
-		"principalDisplayName": name, "resourceId": sp.ID, "resourceDisplayName": sp.DisplayName}
+		"principalDisplayName": name, "resourceId": sp.ID, "resourceDisplayName": sp.DisplayName,
+		"createdDateTime": nullIfEmpty(a.CreatedDateTime), "deletedDateTime": nil}
 }
 
 func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) {
@@ -202,6 +331,9 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
 		principalType = "User"
 	case s.t.groups[lower(in.PrincipalID)] != nil && !s.lagged(in.PrincipalID):
 		principalType = "Group"
+	case s.t.sps[lower(in.PrincipalID)] != nil && !s.lagged(in.PrincipalID):
+		// A client service principal: an application permission.
+		principalType = "ServicePrincipal"
 	default:
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'principalId' of resource 'AppRoleAssignment'.")
 		return
@@ -210,7 +342,18 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'resourceId' of resource 'AppRoleAssignment'.")
 		return
 	}
-	if sp.AppRoleID == "" || !strings.EqualFold(in.AppRoleID, sp.AppRoleID) {
+	role := sp.AppRoleID
+	if role == "" {
+		role = defaultAppRole
+	}
+	if principalType == "ServicePrincipal" && role != defaultAppRole {
+		// msiam_access allows users (and their groups) only; an
+		// application needs a role whose allowedMemberTypes name it.
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
+			"The app role's allowedMemberTypes do not include Application; it cannot be assigned to a service principal.")
+		return
+	}
+	if !strings.EqualFold(in.AppRoleID, role) {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Permission being assigned was not found on application")
 		return
 	}
@@ -220,7 +363,8 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := AppRoleAssignment{ID: newID(), PrincipalID: lower(in.PrincipalID), PrincipalType: principalType, AppRoleID: sp.AppRoleID}
+	a := AppRoleAssignment{ID: newID(), PrincipalID: lower(in.PrincipalID), PrincipalType: principalType, AppRoleID: role,
+		CreatedDateTime: s.opts.Now().UTC().Format(time.RFC3339Nano)}
 	sp.Assignments = append(sp.Assignments, a)
 	body := s.assignmentBody(sp, a)
 	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/appRoleAssignedTo/$entity"

@@ -131,6 +131,8 @@ type ServicePrincipal struct {
 	// AppRoleID is its msiam_access role, for apps made from a template.
 	AppRoleID   string              `json:"appRoleId,omitempty"`
 	Assignments []AppRoleAssignment `json:"appRoleAssignedTo,omitempty"`
+	// Properties are the other writable properties a PATCH set, as sent.
+	Properties map[string]any `json:"properties,omitempty"`
 	// Synchronization is its provisioning state (secrets and jobs).
 	Synchronization *Synchronization `json:"synchronization,omitempty"`
 }
