@@ -26,6 +26,10 @@ import (
 // synchronization configuration apps.
 const CrossTenantSyncTemplate = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 
+// NonGalleryTemplate is the template of an application outside the
+// gallery, which the instantiate page's example uses.
+const NonGalleryTemplate = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+
 // Synchronization is a service principal's provisioning: its secrets and
 // jobs.
 type Synchronization struct {
@@ -73,7 +77,8 @@ func (s *Server) routeSynchronization() {
 // instantiate creates the application and its service principal; 201 with
 // both. The service principal replicates like any new object.
 func (s *Server) instantiate(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("template") != CrossTenantSyncTemplate {
+	template := strings.ToLower(r.PathValue("template"))
+	if template != CrossTenantSyncTemplate && template != NonGalleryTemplate {
 		notFound(w, r, r.PathValue("template"))
 		return
 	}
@@ -88,14 +93,20 @@ func (s *Server) instantiate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	appID, objectID := newID(), newID()
-	sp := &ServicePrincipal{ID: newID(), AppID: appID, DisplayName: in.DisplayName, TemplateID: CrossTenantSyncTemplate,
-		AppRoleID: newID(), Tags: []string{"WindowsAzureActiveDirectoryIntegratedApp"}, Synchronization: &Synchronization{}}
+	// Both kinds of enterprise application get the msiam_access role;
+	// only the cross-tenant one provisions.
+	sp := &ServicePrincipal{ID: newID(), AppID: appID, DisplayName: in.DisplayName, TemplateID: template,
+		AppRoleID: newID(), Tags: []string{"WindowsAzureActiveDirectoryIntegratedApp"}}
+	if template == CrossTenantSyncTemplate {
+		sp.Synchronization = &Synchronization{}
+	}
 	s.t.sps[lower(sp.ID)] = sp
 	s.t.created[lower(sp.ID)] = s.opts.Now()
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.applicationServicePrincipal",
 		"application": map[string]any{"id": objectID, "appId": appID, "displayName": in.DisplayName,
-			"applicationTemplateId": CrossTenantSyncTemplate},
+			"applicationTemplateId": template, "createdDateTime": s.opts.Now().UTC().Format(time.RFC3339Nano),
+			"signInAudience": "AzureADMyOrg", "identifierUris": []any{}, "tags": []any{}, "publisherDomain": s.t.initialDomain()},
 		"servicePrincipal": sp.props(),
 	})
 }
@@ -317,8 +328,11 @@ func (s *Server) jobBody(j *SyncJob) map[string]any {
 	return map[string]any{"id": j.ID, "templateId": j.TemplateID,
 		"schedule": map[string]any{"expiration": nil, "interval": j.Interval, "state": j.State},
 		"status": map[string]any{"code": j.Code, "countSuccessiveCompleteFailures": 0, "escrowsPruned": false,
-			"lastExecution": last, "lastSuccessfulExecution": last, "quarantine": nil, "progress": []any{},
-			"synchronizedEntryCountByType": []any{}, "troubleshootingUrl": nil},
+			"lastExecution": last, "lastSuccessfulExecution": last, "lastSuccessfulExecutionWithExports": last,
+			"quarantine": nil, "progress": []any{}, "synchronizedEntryCountByType": []any{}, "troubleshootingUrl": nil,
+			// A job that never reached steady state shows the zero time
+			// (Get synchronizationJob's response).
+			"steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z", "steadyStateLastAchievedTime": "0001-01-01T00:00:00Z"},
 		"synchronizationJobSettings": []any{map[string]any{"name": "AzureIngestionAttributeOptimization", "value": "False"},
 			map[string]any{"name": "LookaheadQueryEnabled", "value": "False"}}}
 }

@@ -95,7 +95,7 @@ func TestSynchronizationConformance(t *testing.T) {
 			contains: []string{`"id":"` + spID + `"`}},
 		{name: "delete the service principal", method: "DELETE", path: "/v1.0/servicePrincipals/" + spID, status: 204},
 		{name: "its assignments and jobs with it", method: "GET", path: "/v1.0/servicePrincipals/" + spID + "/appRoleAssignedTo", status: 404},
-		{name: "another template", method: "POST", path: "/v1.0/applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate", body: `{"displayName":"x"}`, status: 404},
+		{name: "another template", method: "POST", path: "/v1.0/applicationTemplates/0b0c0d0e-0000-4000-8000-000000000001/instantiate", body: `{"displayName":"x"}`, status: 404},
 	})
 }
 
