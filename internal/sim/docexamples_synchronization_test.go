@@ -116,5 +116,30 @@ var synchronizationPages = []docPage{
 					body: `{"value":[{"key":"NoSuchSecret","value":"x"}]}`},
 			},
 		},
+	}, {
+		// A paused job starts again from where it was.
+		page:     "synchronization-synchronizationjob-pause.md",
+		setup:    withSyncApp,
+		examples: []string{"Request"},
+		cases: map[string][]exchange{
+			"Request": {
+				{method: "POST", path: jobs + "/" + syncJob + "/start", status: 204},
+				{method: "POST", path: jobs + "/" + syncJob + "/pause", status: 204},
+				{method: "GET", path: jobs + "/" + syncJob, status: 200, contains: []string{`"state":"Paused"`, `"code":"Paused"`}},
+			},
+		},
+	},
+	{
+		// The page ends the path with a slash.
+		page:     "synchronization-synchronizationjob-delete.md",
+		setup:    withSyncApp,
+		examples: []string{"Request"},
+		cases: map[string][]exchange{
+			"Request": {
+				{method: "DELETE", path: jobs + "/" + syncJob + "/", status: 204},
+				{method: "GET", path: jobs + "/" + syncJob, status: 404},
+				{method: "GET", path: jobs, status: 200, absent: []string{syncJob}},
+			},
+		},
 	},
 }
