@@ -208,8 +208,8 @@ func partnerQuery(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
 }
 
 // partnerView is a partner as a response carries it: $select applied, the
-// identity-sync policy
-// embedded when $expand asks for it, null when there is none.
+// identity-sync policy embedded when $expand asks for it, null when there
+// is none.
 func partnerView(p *Partner, lq listQuery) map[string]any {
 	body := selectOnly(partnerBody(p), lq.sel)
 	if _, ok := lq.expanding("identitySynchronization"); ok {

@@ -48,6 +48,7 @@ var servicePrincipalPages = []docPage{
 				{method: "GET", path: "/v1.0/servicePrincipals/" + robot, status: 200,
 					contains: []string{`$metadata#servicePrincipals/$entity"`, `"appId":"` + robotAppID + `"`, `"appRoleAssignmentRequired":false`, `"tags":[]`}},
 				{method: "GET", path: "/v1.0/servicePrincipals(appId='" + robotAppID + "')", status: 200, contains: []string{`"id":"` + robot + `"`}},
+				{method: "GET", path: "/v1.0/servicePrincipals(appId='" + robotAppID + "')/", status: 200, contains: []string{`"id":"` + robot + `"`}},
 				{method: "GET", path: "/v1.0/servicePrincipals(appId='" + spAppID + "')/appRoleAssignedTo", status: 200, contains: []string{assignment}},
 				{method: "GET", path: "/v1.0/servicePrincipals(appId='5e000000-0000-4000-8000-0000000000ff')", status: 404},
 			},

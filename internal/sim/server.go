@@ -207,8 +207,12 @@ func isBeta(r *http.Request) bool { beta, _ := r.Context().Value(betaKey{}).(boo
 func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, batchItem bool) {
 	canonicalQuery(r)
 	_, pattern := s.mux.Handler(r)
-	if pattern == "/" && (s.mux.canonicalPath(r) || s.alternateKey(r)) {
-		_, pattern = s.mux.Handler(r)
+	if pattern == "/" {
+		// Both rewrites may apply: servicePrincipals(appId='…')/ .
+		canonical := s.mux.canonicalPath(r)
+		if s.alternateKey(r) || canonical {
+			_, pattern = s.mux.Handler(r)
+		}
 	}
 	if pattern == batchRoute {
 		// The envelope costs nothing; each item is charged as it runs (Graph docs: JSON batching).
