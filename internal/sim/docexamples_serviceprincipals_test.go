@@ -74,9 +74,11 @@ var servicePrincipalPages = []docPage{
 			"Example 2: Assign a custom security attribute with a string value to a service principal",
 		},
 		cases: map[string][]exchange{
-			// Also by appId; a read-only property is refused.
+			// Also by appId, and with the type annotation the SDKs add; a
+			// read-only property is refused.
 			"Example 1: Update properties of the specified service principal": {
 				{method: "PATCH", path: "/v1.0/servicePrincipals/" + robot, body: `{"appRoleAssignmentRequired":true}`, status: 204},
+				{method: "PATCH", path: "/v1.0/servicePrincipals/" + robot, body: `{"@odata.type":"#microsoft.graph.servicePrincipal","description":"typed, as the SDKs send it"}`, status: 204},
 				{method: "GET", path: "/v1.0/servicePrincipals/" + robot + "?$select=appRoleAssignmentRequired", status: 200, contains: []string{`"appRoleAssignmentRequired":true`}},
 				{method: "PATCH", path: "/v1.0/servicePrincipals(appId='" + robotAppID + "')", body: `{"notes":"deploys"}`, status: 204},
 				{method: "GET", path: "/v1.0/servicePrincipals/" + robot, status: 200, contains: []string{`"notes":"deploys"`, `"appRoleAssignmentRequired":true`}},

@@ -168,6 +168,11 @@ func (s *Server) patchServicePrincipal(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in) {
 		return
 	}
+	for k := range in {
+		if strings.HasPrefix(k, "@odata.") {
+			delete(in, k) // an annotation, as the SDKs send @odata.type
+		}
+	}
 	var tags []string
 	for k, v := range in {
 		switch {
