@@ -138,27 +138,27 @@ func (s *Server) createExtension(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, body)
 }
 
-// extension finds the extension the request names, with its
-// @odata.context prefix.
-func (s *Server) extension(w http.ResponseWriter, r *http.Request) (exts map[string]map[string]any, name, context string, ok bool) {
-	all, context, ok := s.extensions(w, r)
+// extension finds the extension the request names: the set it is in,
+// its name, and the set's @odata.context prefix.
+func (s *Server) extension(w http.ResponseWriter, r *http.Request) (set *map[string]map[string]any, name, context string, ok bool) {
+	set, context, ok = s.extensions(w, r)
 	if !ok {
 		return nil, "", "", false
 	}
 	name = r.PathValue("name")
-	if _, ok := (*all)[name]; !ok {
+	if _, ok := (*set)[name]; !ok {
 		writeError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "The extension '"+name+"' was not found.")
 		return nil, "", "", false
 	}
-	return *all, name, context, true
+	return set, name, context, true
 }
 
 func (s *Server) getExtension(w http.ResponseWriter, r *http.Request) {
-	exts, name, ctx, ok := s.extension(w, r)
+	set, name, ctx, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
-	body := extensionBody(name, exts[name])
+	body := extensionBody(name, (*set)[name])
 	body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#" + ctx + "/extensions/$entity"
 	writeJSON(w, http.StatusOK, body)
 }
@@ -171,7 +171,7 @@ func (s *Server) getExtension(w http.ResponseWriter, r *http.Request) {
 // answers 204, as every directory object's PATCH does; the page shows
 // 200 with the extension, for Outlook items only.
 func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
-	exts, name, _, ok := s.extension(w, r)
+	set, name, _, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
@@ -182,29 +182,26 @@ func (s *Server) updateExtension(w http.ResponseWriter, r *http.Request) {
 	named, props := extensionInput(in)
 	if named == "" {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest",
-			"The request body must carry the extension's extensionName and @odata.type.")
+			"The request body must name the extension (extensionName).")
 		return
 	}
 	if tooLarge(w, r, props) {
 		return
 	}
-	exts[name] = props
+	(*set)[name] = props
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) deleteExtension(w http.ResponseWriter, r *http.Request) {
-	set, _, ok := s.extensions(w, r)
+	set, name, _, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
-	exts, name, _, ok := s.extension(w, r)
-	if ok {
-		delete(exts, name)
-		if len(exts) == 0 {
-			// No extensions is how the object started: a lock taken and
-			// released leaves the saved state as it was.
-			*set = nil
-		}
-		w.WriteHeader(http.StatusNoContent)
+	delete(*set, name)
+	if len(*set) == 0 {
+		// No extensions is how the object started: a lock taken and
+		// released leaves the saved state as it was.
+		*set = nil
 	}
+	w.WriteHeader(http.StatusNoContent)
 }
