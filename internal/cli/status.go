@@ -138,18 +138,27 @@ mapping or a scoping filter on one user before the next cycle.`,
 			case len(u.Candidates) > 0:
 				return fmt.Errorf("--user: %q names %d users; name the one meant by id:GUID", user, len(u.Candidates))
 			}
-			steps, err := crosstenant.Provision(cmd.Context(), tenant.Backend, own, key, u.ID)
+			run, err := crosstenant.Provision(cmd.Context(), tenant.Backend, own, key, u.ID)
 			if err != nil {
 				return err
 			}
 			if format == "json" {
 				enc := json.NewEncoder(a.stdio.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(steps)
+				return enc.Encode(run)
 			}
-			for _, s := range steps {
+			for _, s := range run.Steps {
 				if _, err := fmt.Fprintf(a.stdio.Out, "%-8s %-8s %s: %s\n", render.Clean(s.Type), render.Clean(s.Status),
 					render.Clean(s.Name), render.Clean(s.Description)); err != nil {
+					return err
+				}
+			}
+			if run.Result != "" {
+				line := "result: " + render.Clean(run.Result)
+				if run.Reason != "" {
+					line += " (" + render.Clean(run.Reason) + ")"
+				}
+				if _, err := fmt.Fprintln(a.stdio.Out, line); err != nil {
 					return err
 				}
 			}
