@@ -18,6 +18,8 @@ import (
 // synchronization-synchronizationjob-validatecredentials,
 // synchronization-serviceprincipal-put-synchronization (secrets),
 // synchronization-synchronizationschema-get/-update,
+// synchronization-synchronization-list-templates,
+// synchronization-synchronizationtemplate-get,
 // synchronization-synchronizationjob-provisionondemand; and the Entra guide
 // "Configure cross-tenant synchronization using Microsoft Graph", whose
 // responses these follow).
@@ -59,6 +61,7 @@ func (s *Server) routeSynchronization() {
 	base := "/v1.0/servicePrincipals/{id}/synchronization"
 	s.mux.HandleFunc("PUT "+base+"/secrets", s.putSecrets)
 	s.mux.HandleFunc("GET "+base+"/templates", s.listSyncTemplates)
+	s.mux.HandleFunc("GET "+base+"/templates/{template}", s.getSyncTemplate)
 	s.mux.HandleFunc("GET "+base+"/templates/{template}/schema", s.templateSchema)
 	s.mux.HandleFunc("GET "+base+"/jobs", s.listJobs)
 	s.mux.HandleFunc("POST "+base+"/jobs", s.createJob)
@@ -162,38 +165,61 @@ func (s *Server) putSecrets(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// syncTemplates are the synchronization templates of a service principal:
+// Azure2Azure for a cross-tenant synchronization app, none for others.
+// Both the List and the Get page show each template with its schema
+// inline, though the resource lists schema as a relationship; the
+// emulator answers as the examples do.
+func (s *Server) syncTemplates(sp *ServicePrincipal) []map[string]any {
+	if sp.TemplateID != CrossTenantSyncTemplate {
+		return nil
+	}
+	schema := azure2AzureSchema("")
+	return []map[string]any{{"id": "Azure2Azure", "applicationId": sp.AppID, "factoryTag": "Azure2Azure", "default": true,
+		"discoverable": true, "description": "Cross-tenant synchronization", "metadata": []any{}, "schema": schema}}
+}
+
 func (s *Server) listSyncTemplates(w http.ResponseWriter, r *http.Request) {
 	sp, ok := s.syncSP(w, r)
 	if !ok {
 		return
 	}
-	items := []map[string]any{}
-	if sp.TemplateID == CrossTenantSyncTemplate {
-		// schema is a relationship of synchronizationTemplate, not a
-		// property: a listing leaves it out, GET .../templates/{id}/schema
-		// reads it (synchronization-synchronizationschema-get).
-		items = append(items, map[string]any{"id": "Azure2Azure", "factoryTag": "Azure2Azure", "default": true,
-			"discoverable": true, "description": "Cross-tenant synchronization", "metadata": []any{}})
-	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/synchronization/templates",
-		"value":          items})
+		"value":          append([]map[string]any{}, s.syncTemplates(sp)...)})
+}
+
+// syncTemplate is {template} of {id}, or a 404 answered.
+func (s *Server) syncTemplate(w http.ResponseWriter, r *http.Request) (*ServicePrincipal, map[string]any, bool) {
+	sp, ok := s.syncSP(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	id := r.PathValue("template")
+	for _, t := range s.syncTemplates(sp) {
+		if t["id"] == id {
+			return sp, t, true
+		}
+	}
+	notFound(w, r, id)
+	return nil, nil, false
+}
+
+func (s *Server) getSyncTemplate(w http.ResponseWriter, r *http.Request) {
+	if sp, t, ok := s.syncTemplate(w, r); ok {
+		t["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/synchronization/templates/$entity"
+		writeJSON(w, http.StatusOK, t)
+	}
 }
 
 // templateSchema is GET .../templates/{id}/schema: the schema new jobs of
 // the template start from.
 func (s *Server) templateSchema(w http.ResponseWriter, r *http.Request) {
-	sp, ok := s.syncSP(w, r)
-	if !ok {
-		return
+	if sp, t, ok := s.syncTemplate(w, r); ok {
+		schema := t["schema"].(map[string]any)
+		schema["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/synchronization/templates('" + t["id"].(string) + "')/schema/$entity"
+		writeJSON(w, http.StatusOK, schema)
 	}
-	if sp.TemplateID != CrossTenantSyncTemplate || r.PathValue("template") != "Azure2Azure" {
-		notFound(w, r, r.PathValue("template"))
-		return
-	}
-	schema := azure2AzureSchema("")
-	schema["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('" + sp.ID + "')/synchronization/templates('Azure2Azure')/schema/$entity"
-	writeJSON(w, http.StatusOK, schema)
 }
 
 // validateCredentials is 204 when the credentials name a target tenant
@@ -417,9 +443,29 @@ func (s *Server) putSchema(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	if _, ok := in["synchronizationRules"].([]any); !ok {
+	rules, ok := in["synchronizationRules"].([]any)
+	if !ok {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "The schema has no synchronizationRules.")
 		return
+	}
+	// A rule flows from one of the schema's directories to another; a
+	// schema written back without a directory its rules name is broken.
+	directories := map[string]bool{}
+	listed, _ := in["directories"].([]any)
+	for _, d := range listed {
+		if dir, ok := d.(map[string]any); ok {
+			name, _ := dir["name"].(string)
+			directories[name] = true
+		}
+	}
+	for _, rr := range rules {
+		rule, _ := rr.(map[string]any)
+		for _, end := range []string{"sourceDirectoryName", "targetDirectoryName"} {
+			if name, _ := rule[end].(string); !directories[name] {
+				writeError(w, r, http.StatusBadRequest, "Request_BadRequest", fmt.Sprintf("A synchronization rule's %s '%s' is not among the schema's directories.", end, name))
+				return
+			}
+		}
 	}
 	delete(in, "@odata.context")
 	in["id"] = j.ID
@@ -428,9 +474,12 @@ func (s *Server) putSchema(w http.ResponseWriter, r *http.Request) {
 }
 
 // provisionOnDemand provisions one user now: 200 with the steps as a JSON
-// string in value, as Graph returns them.
+// string in value. The answer takes the shape the cross-tenant
+// synchronization guide shows (key names the status type, value is a list
+// of runs); the provisionOnDemand reference page shows another (key holds
+// the result, value one run), which entrasync reads as well.
 func (s *Server) provisionOnDemand(w http.ResponseWriter, r *http.Request) {
-	sp, _, ok := s.job(w, r)
+	sp, j, ok := s.job(w, r)
 	if !ok {
 		return
 	}
@@ -450,7 +499,18 @@ func (s *Server) provisionOnDemand(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "Provision on demand takes one rule and one subject.")
 		return
 	}
-	id := lower(in.Parameters[0].Subjects[0].ObjectID)
+	// The rule must be one of the job's schema, and the subject of a type
+	// its object mappings provision: Azure2Azure provisions users only.
+	rule, subject := in.Parameters[0].RuleID, in.Parameters[0].Subjects[0]
+	if !slices.Contains(schemaRuleIDs(j.Schema), rule) {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "The job's schema has no synchronization rule '"+rule+"'.")
+		return
+	}
+	if !strings.EqualFold(subject.ObjectTypeName, "User") {
+		writeError(w, r, http.StatusBadRequest, "Request_BadRequest", "The rule '"+rule+"' does not provision objects of type '"+subject.ObjectTypeName+"'.")
+		return
+	}
+	id := lower(subject.ObjectID)
 	u := s.t.users[id]
 	if u == nil {
 		notFound(w, r, id)
@@ -472,6 +532,20 @@ func (s *Server) provisionOnDemand(w http.ResponseWriter, r *http.Request) {
 	data, _ := json.Marshal([]any{map[string]any{"provisioningSteps": steps}})
 	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.stringKeyStringValuePair",
 		"key": "Microsoft.Identity.Health.CPP.Common.DataContracts.SyncFabric.StatusInfo", "value": string(data)})
+}
+
+// schemaRuleIDs are the ids of a schema's synchronization rules.
+func schemaRuleIDs(schema map[string]any) []string {
+	var ids []string
+	rules, _ := schema["synchronizationRules"].([]any)
+	for _, r := range rules {
+		if rule, ok := r.(map[string]any); ok {
+			if id, ok := rule["id"].(string); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // azure2AzureJSON is the Azure2Azure template schema, shaped as the

@@ -51,10 +51,10 @@ func TestSynchronizationConformance(t *testing.T) {
 			contains: []string{`"id":"` + spID + `"`, `"displayName":"Fabrikam sync"`}},
 		{name: "tags", method: "PATCH", path: "/v1.0/servicePrincipals/" + spID, body: `{"tags":["WindowsAzureActiveDirectoryIntegratedApp","entrasync:default"]}`, status: 204},
 		{name: "tags kept", method: "GET", path: "/v1.0/servicePrincipals/" + spID, status: 200, contains: []string{`"entrasync:default"`}},
-		// A template's schema is a relationship: listed templates leave
-		// it out, and it is read on its own (synchronization-synchronizationschema-get).
+		// A template carries its schema, as the List and Get examples show;
+		// the schema is also read on its own (synchronization-synchronizationschema-get).
 		{name: "templates", method: "GET", path: base + "/templates", status: 200,
-			contains: []string{`"id":"Azure2Azure"`, `"factoryTag":"Azure2Azure"`}, absent: []string{`"synchronizationRules"`}},
+			contains: []string{`"id":"Azure2Azure"`, `"factoryTag":"Azure2Azure"`, `"synchronizationRules"`}},
 		{name: "template schema", method: "GET", path: base + "/templates/Azure2Azure/schema", status: 200,
 			contains: []string{`"synchronizationRules"`, `"targetDirectoryName":"Azure Active Directory (target tenant)"`}},
 		{name: "no such template", method: "GET", path: base + "/templates/SCIM/schema", status: 404},
