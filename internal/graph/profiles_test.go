@@ -163,3 +163,25 @@ func TestSharePointTokenIsItsOwn(t *testing.T) {
 		t.Fatalf("a Graph token on SharePoint's admin API: %s, want 401", resp.Status)
 	}
 }
+
+// A profile import may use the tenant's root site: it is addressed as
+// /sites/{hostname}, since the by-path form needs a path after its colon.
+func TestLibraryOfARootSite(t *testing.T) {
+	st := sim.Seed(sim.SeedOptions{Users: 1, Seed: 1})
+	root, hr := sim.NewSite("https://contoso.sharepoint.com", "Contoso"), sim.NewSite("https://contoso.sharepoint.com/sites/hr", "HR")
+	st.SharePoint = &sim.SharePoint{Sites: []*sim.Site{hr, root}}
+	_, sp, _ := simSharePoint(t, st)
+	for _, siteURL := range []string{"https://contoso.sharepoint.com", "https://contoso.sharepoint.com/"} {
+		lib, err := sp.Library(context.Background(), siteURL, "Shared Documents/Profiles")
+		if err != nil {
+			t.Fatalf("Library(%s): %v", siteURL, err)
+		}
+		if lib.SiteID != root.ID || lib.DriveID != root.Drives[0].ID || lib.Folder != "Profiles" {
+			t.Errorf("Library(%s) = %+v, want the root site's Documents, folder Profiles", siteURL, lib)
+		}
+	}
+	lib, err := sp.Library(context.Background(), "https://contoso.sharepoint.com/sites/hr", "Shared Documents")
+	if err != nil || lib.SiteID != hr.ID {
+		t.Errorf("Library(hr) = %+v, %v; want the hr site", lib, err)
+	}
+}

@@ -165,7 +165,12 @@ func (s *SharePoint) Library(ctx context.Context, siteURL, folder string) (entra
 	if err != nil || u.Host == "" {
 		return entra.Library{}, fmt.Errorf("site %q is not an absolute URL", siteURL)
 	}
-	sitePath := "sites/" + u.Host + ":" + strings.TrimSuffix(u.EscapedPath(), "/")
+	// A host's root site is /sites/{hostname}: the by-path form needs a
+	// path after its colon (site-get, site-getbypath).
+	sitePath := "sites/" + u.Host
+	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
+		sitePath += ":" + p
+	}
 	docs, err := s.b.Documents(ctx, []string{sitePath})
 	if err != nil {
 		return entra.Library{}, err
