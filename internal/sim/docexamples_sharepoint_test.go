@@ -95,8 +95,8 @@ var sharePointPages = []docPage{
 	{
 		// The download redirects to a pre-authenticated URL, which the
 		// test's client follows as the page says most clients do.
-		page:  "driveitem-get-content.md",
-		setup: withSites,
+		page:     "driveitem-get-content.md",
+		setup:    withSites,
 		examples: []string{"Example", "Partial range downloads"},
 		cases: map[string][]exchange{
 			"Example": {
