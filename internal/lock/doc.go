@@ -16,5 +16,7 @@
 // created again, and that creation is the atomic step. Graph offers no
 // compare-and-swap on an open extension, so a renewal first reads the
 // lease back and gives up the run when another run holds it now, rather
-// than writing over it.
+// than writing over it. A renewal that read the lease just before a
+// takeover may still write over the new holder's record; that run then
+// finds, at its own next renewal, that it lost, so one run keeps the lock.
 package lock
