@@ -3,7 +3,6 @@ package sim
 import (
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -53,30 +52,6 @@ func (s *Server) routeServicePrincipals() {
 	s.mux.HandleFunc("GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", s.listAssignments)
 	s.mux.HandleFunc("POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo", s.assign)
 	s.mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment}", s.unassign)
-}
-
-// byAppID is a service principal addressed by its alternate key, as
-// /servicePrincipals(appId='…') (Get, Update servicePrincipal, and the
-// appRoleAssignedTo pages: "using either its id or appId").
-var byAppID = regexp.MustCompile(`^/v1\.0/servicePrincipals\(appId='([^']*)'\)(/.*)?$`)
-
-// alternateKey rewrites a path that names a service principal by appId to
-// the one that names it by id, and reports whether it did. An appId no
-// service principal has is left in the id's place, to be answered 404.
-func (s *Server) alternateKey(r *http.Request) bool {
-	m := byAppID.FindStringSubmatch(r.URL.Path)
-	if m == nil {
-		return false
-	}
-	id := m[1]
-	for _, sp := range s.t.sps {
-		if strings.EqualFold(sp.AppID, m[1]) {
-			id = sp.ID
-			break
-		}
-	}
-	r.URL.Path, r.URL.RawPath = "/v1.0/servicePrincipals/"+id+m[2], ""
-	return true
 }
 
 func (sp *ServicePrincipal) props() map[string]any {

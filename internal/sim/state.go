@@ -117,6 +117,10 @@ type Device struct {
 	DisplayName     string `json:"displayName"`
 	OperatingSystem string `json:"operatingSystem,omitempty"`
 	AccountEnabled  bool   `json:"accountEnabled"`
+	// Properties are the device's other properties as Graph names them
+	// (operatingSystemVersion, trustType, extensionAttributes …); those
+	// not given answer null or empty.
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 // ServicePrincipal is a service principal: a group member, or the
