@@ -26,7 +26,7 @@ type docPage struct {
 }
 
 // docPages are the pages audited so far, by area.
-var docPages = slices.Concat(memberPages, groupPages, userPages, memberOfPages, batchPages, extensionPages, deletedPages, crossTenantPages, servicePrincipalPages, synchronizationPages, sharePointPages, devicePages)
+var docPages = slices.Concat(memberPages, groupPages, userPages, memberOfPages, batchPages, extensionPages, deletedPages, crossTenantPages, servicePrincipalPages, synchronizationPages, sharePointPages, devicePages, directoryObjectPages)
 
 // memberPages are the pages of a group's members and owners.
 var memberPages = []docPage{

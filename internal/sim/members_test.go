@@ -51,6 +51,9 @@ func TestServicePrincipalMembersConformance(t *testing.T) {
 			contains: []string{alice}, absent: []string{robot}},
 		{name: "beta members list it", method: "GET", path: "/beta/groups/" + finance + "/members?$select=id", status: 200,
 			contains: []string{alice, robot, `"@odata.type":"#microsoft.graph.servicePrincipal"`}},
+		// The next page of a beta listing is a beta page, so it lists them too.
+		{name: "beta nextLinks stay on beta", method: "GET", path: "/beta/groups/" + finance + "/members?$select=id&$top=1", status: 200,
+			contains: []string{`/beta/groups/` + finance + `/members?`}, absent: []string{`/v1.0/groups`}},
 		{name: "beta owners list it", method: "GET", path: "/beta/groups/" + finance + "/owners?$select=id", status: 200,
 			contains: []string{alice, robot}},
 		{name: "the v1.0 cast lists it", method: "GET", path: "/v1.0/groups/" + finance + "/members/microsoft.graph.servicePrincipal?$count=true&$select=id,displayName,appId",

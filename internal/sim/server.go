@@ -128,6 +128,7 @@ func NewServer(st *State, opts Options) (*Server, error) {
 	s.routeGroups()
 	s.routeMembers()
 	s.routeMemberOf()
+	s.routeDirectoryObjects()
 	s.routeCounts()
 	s.routeDeleted()
 	s.routeExtensions()
@@ -159,7 +160,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// Graph's beta endpoint serves these resources as v1.0 does, and the
 	// Terraform azuread provider calls only beta: the emulator answers
-	// /beta/... as /v1.0/... (links it returns name v1.0), remembering
+	// /beta/... as /v1.0/... (the links it returns stay on beta), remembering
 	// the version for where the two differ (isBeta). The items of a beta
 	// $batch are beta requests: they run under its context.
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/beta/"); ok {
@@ -460,6 +461,11 @@ func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
+	}
+	// A link answered under /beta stays on beta: its next page must list
+	// what beta lists (service principals among members, for one).
+	if isBeta(r) {
+		return scheme + "://" + r.Host + "/beta"
 	}
 	return scheme + "://" + r.Host + "/v1.0"
 }
