@@ -21,7 +21,8 @@ import (
 // metadata document over TLS, a client-secret token for the Graph
 // resource it names, the caller's oid and tid from the token's claims,
 // and groups, owners and members under /beta, as its azuread_group
-// resource creates, reads, changes and deletes them.
+// resource creates, reads, changes and deletes them. interop/azuread
+// (make interop) drives the provider's own client library the same way.
 func TestTerraformAzureADCanPointAtTheEmulator(t *testing.T) {
 	const (
 		tenant = "8f6c1c3e-5b6a-4c1e-9a55-3f0d6c2b7a10"
