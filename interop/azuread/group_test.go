@@ -49,7 +49,7 @@ func testContext(t *testing.T) context.Context {
 
 // configure does what the provider's configure step does with
 // metadata_host and a client secret.
-func configure(t *testing.T, ctx context.Context, clientSecret string) (*provider, error) {
+func configure(t testing.TB, ctx context.Context, clientSecret string) (*provider, error) {
 	t.Helper()
 	env, err := environments.FromEndpoint(ctx, "https://"+os.Getenv("ARM_METADATA_HOSTNAME"))
 	if err != nil {
@@ -258,7 +258,7 @@ func TestGroupLifecycle(t *testing.T) {
 
 // read is the provider's read of a group: the group, then its owners,
 // members and administrative units.
-func (p *provider) read(t *testing.T, ctx context.Context, id beta.GroupId) beta.Group {
+func (p *provider) read(t testing.TB, ctx context.Context, id beta.GroupId) beta.Group {
 	t.Helper()
 	resp, err := p.groups.GetGroup(ctx, id, groupBeta.DefaultGetGroupOperationOptions())
 	if err != nil || resp.Model == nil {
@@ -271,7 +271,7 @@ func (p *provider) read(t *testing.T, ctx context.Context, id beta.GroupId) beta
 	return *resp.Model
 }
 
-func (p *provider) ownerIDs(t *testing.T, ctx context.Context, id beta.GroupId) []string {
+func (p *provider) ownerIDs(t testing.TB, ctx context.Context, id beta.GroupId) []string {
 	t.Helper()
 	resp, err := p.owners.ListOwners(ctx, id, ownerBeta.DefaultListOwnersOperationOptions())
 	if err != nil || resp.Model == nil {
@@ -280,7 +280,7 @@ func (p *provider) ownerIDs(t *testing.T, ctx context.Context, id beta.GroupId) 
 	return principalIDs(t, "an owner", *resp.Model)
 }
 
-func (p *provider) memberIDs(t *testing.T, ctx context.Context, id beta.GroupId) []string {
+func (p *provider) memberIDs(t testing.TB, ctx context.Context, id beta.GroupId) []string {
 	t.Helper()
 	resp, err := p.members.ListMembers(ctx, id, memberBeta.DefaultListMembersOperationOptions())
 	if err != nil || resp.Model == nil {
@@ -291,7 +291,7 @@ func (p *provider) memberIDs(t *testing.T, ctx context.Context, id beta.GroupId)
 
 // principalIDs are the sorted ids of objs, each of which must decode as a
 // user or a service principal: the SDK picks the type by @odata.type.
-func principalIDs(t *testing.T, what string, objs []beta.DirectoryObject) []string {
+func principalIDs(t testing.TB, what string, objs []beta.DirectoryObject) []string {
 	t.Helper()
 	var ids []string
 	for _, o := range objs {
@@ -307,7 +307,7 @@ func principalIDs(t *testing.T, what string, objs []beta.DirectoryObject) []stri
 }
 
 // findByName is prevent_duplicate_names: a $filter on displayName.
-func (p *provider) findByName(t *testing.T, ctx context.Context, name string) []beta.Group {
+func (p *provider) findByName(t testing.TB, ctx context.Context, name string) []beta.Group {
 	t.Helper()
 	opts := groupBeta.ListGroupsOperationOptions{
 		Filter: pointer.To(fmt.Sprintf("displayName eq '%s'", odata.EscapeSingleQuote(name))),
