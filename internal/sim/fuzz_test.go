@@ -29,6 +29,8 @@ func FuzzRequest(f *testing.F) {
 		{0, "users/delta?$select=department", ""},
 		{4, "policies/crossTenantAccessPolicy/partners/" + alice + "/identitySynchronization", `{"displayName":"x","userSyncInbound":{"isSyncAllowed":true}}`},
 		{0, "servicePrincipals?$filter=applicationTemplateId eq '518e5f48-1fc8-4c48-9387-9fdf28b0dfe7'", ""},
+		{0, "directoryObjects/" + alice + "?$select=id,displayName", ""},
+		{1, "directoryObjects/getByIds", `{"ids":["` + alice + `","` + finance + `"],"types":["user","microsoft.graph.group"]}`},
 	} {
 		f.Add(seed.method, seed.target, []byte(seed.body))
 	}
