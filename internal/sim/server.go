@@ -455,8 +455,9 @@ func newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// baseURL is the absolute URL of this server's /v1.0 root as the client
-// reached it: next and delta links must be absolute (msgraph-sdk-go's page iterator).
+// baseURL is the absolute URL of this server's /v1.0 root (/beta for a
+// beta request) as the client reached it: next and delta links must be
+// absolute (msgraph-sdk-go's page iterator).
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
