@@ -32,6 +32,10 @@ const (
 // memberID is the id of the i-th user who can be made a member.
 func memberID(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1) }
 
+// memberUPN is that user's userPrincipalName, by which entrasync's
+// configuration names it.
+func memberUPN(i int) string { return fmt.Sprintf("m%04d@contoso.com", i) }
+
 // emulatorFlags are the switches every emulator here runs with: a small
 // latency and Graph's throttling quotas, as the benchmark compares under.
 var emulatorFlags = []string{"--latency", peerLatency.String(), "--throttle"}
@@ -149,7 +153,7 @@ func writeTenant(path string) error {
 		{owner2ID, "owner2@contoso.com", "Second owner", true},
 	}
 	for i := range nUsers {
-		users = append(users, user{memberID(i), fmt.Sprintf("m%04d@contoso.com", i), fmt.Sprintf("Member %04d", i), true})
+		users = append(users, user{memberID(i), memberUPN(i), fmt.Sprintf("Member %04d", i), true})
 	}
 	data, err := json.MarshalIndent(map[string]any{
 		"tenantId":          tenantID,
